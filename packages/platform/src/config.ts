@@ -1,0 +1,87 @@
+import { z } from 'zod';
+
+/** Every setting of every service, from the environment, with the defaults of ARCHITECTURE.md. */
+const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
+const url = (fallback: string) => z.string().url().default(fallback);
+
+export const DEV_INTERNAL_TOKEN_SECRET = 'lattice-development-internal-secret-change-me';
+
+const schema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    DATABASE_URL: url('postgres://postgres@127.0.0.1:5432/lattice'),
+    DATABASE_POOL_MAX: z.coerce.number().int().min(1).default(10),
+    REDIS_URL: url('redis://127.0.0.1:6379'),
+    /** Prefix of every Redis key, channel and queue; tests give each file its own. */
+    REDIS_PREFIX: z.string().default('lattice:'),
+    INTERNAL_TOKEN_SECRET: z.string().min(32).default(DEV_INTERNAL_TOKEN_SECRET),
+    ACCESS_TOKEN_TTL: z.coerce.number().int().positive().default(15 * 60),
+    REFRESH_TOKEN_TTL: z.coerce.number().int().positive().default(30 * 24 * 3600),
+    /** PEM keys for user access tokens; in development generated under KEYS_DIR when absent. */
+    JWT_PRIVATE_KEY: z.string().optional(),
+    JWT_PUBLIC_KEY: z.string().optional(),
+    KEYS_DIR: z.string().default('.lattice'),
+    /** Interface the services bind to. */
+    HOST: z.string().default('0.0.0.0'),
+    GATEWAY_PORT: port(4000),
+    ACCOUNTS_PORT: port(4001),
+    BILLING_PORT: port(4002),
+    AI_PLATFORM_PORT: port(4003),
+    MONITORING_PORT: port(4004),
+    ACCOUNTS_URL: z.string().url().optional(),
+    BILLING_URL: z.string().url().optional(),
+    AI_PLATFORM_URL: z.string().url().optional(),
+    MONITORING_URL: z.string().url().optional(),
+    /** Path of the composed supergraph; `introspect` composes from the running subgraphs (development only). */
+    SUPERGRAPH: z.string().default('supergraph.graphql'),
+    CORS_ORIGINS: z
+      .string()
+      .default('http://localhost:5173,http://127.0.0.1:5173')
+      .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean)),
+  })
+  .superRefine((c, ctx) => {
+    if (c.NODE_ENV !== 'production') return;
+    if (c.INTERNAL_TOKEN_SECRET === DEV_INTERNAL_TOKEN_SECRET)
+      ctx.addIssue({ code: 'custom', path: ['INTERNAL_TOKEN_SECRET'], message: 'must be set in production' });
+    if (!c.JWT_PUBLIC_KEY)
+      ctx.addIssue({ code: 'custom', path: ['JWT_PUBLIC_KEY'], message: 'must be set in production' });
+    if (c.SUPERGRAPH === 'introspect')
+      ctx.addIssue({ code: 'custom', path: ['SUPERGRAPH'], message: 'introspection is for development only' });
+  });
+
+export type Config = z.infer<typeof schema>;
+
+export class ConfigError extends Error {}
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  return parsed.data;
+}
+
+export const SUBGRAPHS = ['accounts', 'billing', 'ai-platform', 'monitoring'] as const;
+export type SubgraphName = (typeof SUBGRAPHS)[number];
+
+const PORT_KEY = {
+  accounts: 'ACCOUNTS_PORT',
+  billing: 'BILLING_PORT',
+  'ai-platform': 'AI_PLATFORM_PORT',
+  monitoring: 'MONITORING_PORT',
+} as const satisfies Record<SubgraphName, keyof Config>;
+
+const URL_KEY = {
+  accounts: 'ACCOUNTS_URL',
+  billing: 'BILLING_URL',
+  'ai-platform': 'AI_PLATFORM_URL',
+  monitoring: 'MONITORING_URL',
+} as const satisfies Record<SubgraphName, keyof Config>;
+
+export const subgraphPort = (config: Config, name: SubgraphName): number => config[PORT_KEY[name]];
+
+/** The URL configured for a subgraph, if any; overrides the one written in the supergraph. */
+export const subgraphUrlOverride = (config: Config, name: SubgraphName): string | undefined =>
+  config[URL_KEY[name]];

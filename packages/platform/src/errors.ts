@@ -1,0 +1,72 @@
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import type { Logger } from './logger';
+import { currentRequestId } from './request-scope';
+
+/** The error codes of ARCHITECTURE.md ("Errors"); anything else is masked. */
+export const ErrorCode = {
+  UNAUTHENTICATED: 'UNAUTHENTICATED',
+  FORBIDDEN: 'FORBIDDEN',
+  NOT_FOUND: 'NOT_FOUND',
+  BAD_USER_INPUT: 'BAD_USER_INPUT',
+  CONFLICT: 'CONFLICT',
+  QUOTA_EXCEEDED: 'QUOTA_EXCEEDED',
+  RATE_LIMITED: 'RATE_LIMITED',
+  BAD_REQUEST: 'BAD_REQUEST',
+  INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** Codes that reach the client as they are; Apollo's own parse/validation codes included. */
+const PASSED_THROUGH = new Set<string>([
+  ...Object.values(ErrorCode).filter((c) => c !== 'INTERNAL_SERVER_ERROR'),
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_NOT_SUPPORTED',
+  'OPERATION_RESOLUTION_FAILURE',
+]);
+
+export interface FieldError {
+  path: (string | number)[];
+  message: string;
+}
+
+const make = (code: ErrorCode, message: string, extra: Record<string, unknown> = {}) =>
+  new GraphQLError(message, { extensions: { code, ...extra } });
+
+export const unauthenticated = (message = 'Authentication required') =>
+  make(ErrorCode.UNAUTHENTICATED, message, { http: { status: 401 } });
+export const forbidden = (message = 'Not allowed') => make(ErrorCode.FORBIDDEN, message);
+export const notFound = (what: string) => make(ErrorCode.NOT_FOUND, `${what} not found`);
+export const conflict = (message: string) => make(ErrorCode.CONFLICT, message);
+export const badRequest = (message: string) =>
+  make(ErrorCode.BAD_REQUEST, message, { http: { status: 400 } });
+export const badUserInput = (fields: FieldError[], message?: string) =>
+  make(ErrorCode.BAD_USER_INPUT, message ?? fields.map((f) => `${f.path.join('.')}: ${f.message}`).join('; '), {
+    fields,
+  });
+
+export const isClientError = (code: unknown): boolean => typeof code === 'string' && PASSED_THROUGH.has(code);
+
+/**
+ * Apollo `formatError`: known codes pass through; anything unexpected is logged with the
+ * request id and replaced by INTERNAL_SERVER_ERROR carrying that id, so no internals leak.
+ */
+export function createErrorFormatter(logger: Logger) {
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const code = formatted.extensions?.code;
+    if (isClientError(code)) {
+      const { stacktrace: _s, http: _h, ...extensions } = formatted.extensions ?? {};
+      return { ...formatted, extensions };
+    }
+    const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
+    const requestId = (formatted.extensions?.requestId as string | undefined) ?? currentRequestId();
+    logger.error({ err: original, requestId, path: formatted.path }, 'unexpected error');
+    return {
+      message: `Internal server error (request ${requestId ?? 'unknown'})`,
+      path: formatted.path,
+      locations: formatted.locations,
+      extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR, requestId },
+    };
+  };
+}

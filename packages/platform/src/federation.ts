@@ -1,0 +1,52 @@
+import 'reflect-metadata';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import { printSchemaWithDirectives } from '@graphql-tools/utils';
+import { parse, type GraphQLSchema } from 'graphql';
+import { GraphQLDateTime } from 'graphql-scalars';
+import { buildSchema, createResolversMap, type NonEmptyArray } from 'type-graphql';
+import { validateInput } from './validation';
+
+const FEDERATION_LINK = `extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@shareable", "@external", "@requires", "@provides", "@inaccessible"])`;
+
+export interface FederatedSchemaOptions {
+  /** Explicit list: type-graphql's metadata is global, so globbing would mix subgraphs in one process. */
+  resolvers: NonEmptyArray<Function>;
+  orphanedTypes?: Function[];
+  /** `__resolveReference` per entity type name. */
+  referenceResolvers?: Record<string, (reference: any, context: any, info: any) => unknown>;
+}
+
+/**
+ * type-graphql insists on a pubSub once a schema has a subscription. Ours all use
+ * `@Subscription({ subscribe })` over the Redis PubSub (tenant-scoped channels), so topic-based
+ * subscriptions are refused loudly rather than silently served from process memory.
+ */
+const topicsUnsupported = {
+  publish(): never {
+    throw new Error('Publish through the context pubsub');
+  },
+  subscribe(): never {
+    throw new Error('Use @Subscription({ subscribe }) with the context pubsub');
+  },
+};
+
+/**
+ * A federation subgraph schema from type-graphql classes (type-graphql's federation recipe):
+ * build, print with directives, add the federation @link, then buildSubgraphSchema.
+ */
+export async function buildFederatedSchema(options: FederatedSchemaOptions): Promise<GraphQLSchema> {
+  const schema = await buildSchema({
+    resolvers: options.resolvers,
+    orphanedTypes: options.orphanedTypes,
+    skipCheck: true,
+    validateFn: validateInput,
+    scalarsMap: [{ type: Date, scalar: GraphQLDateTime }],
+    pubSub: topicsUnsupported,
+  });
+  const resolvers: Record<string, any> = createResolversMap(schema);
+  for (const [typeName, resolveReference] of Object.entries(options.referenceResolvers ?? {})) {
+    resolvers[typeName] = { ...resolvers[typeName], __resolveReference: resolveReference };
+  }
+  return buildSubgraphSchema({ typeDefs: parse(`${FEDERATION_LINK}\n${printSchemaWithDirectives(schema)}`), resolvers });
+}
+

@@ -1,0 +1,94 @@
+import { Client } from 'pg';
+import Redis from 'ioredis';
+import { ConfigError, loadConfig, type Config } from './config';
+import { createLogger } from './logger';
+import type { ServiceServer } from './server';
+
+const HOW_TO_START = {
+  PostgreSQL:
+    "start it with `pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start`, or `docker compose up -d postgres`",
+  Redis:
+    "start it with `redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save '' --appendonly no`, or `docker compose up -d redis`",
+};
+
+async function reachable(what: keyof typeof HOW_TO_START, probe: () => Promise<unknown>, where: string): Promise<string | null> {
+  try {
+    await probe();
+    return null;
+  } catch (err) {
+    return `${what} is not reachable at ${where} (${(err as Error).message}): ${HOW_TO_START[what]}.`;
+  }
+}
+
+/** Fail fast, naming what is missing and how to start it, instead of retrying forever. */
+export async function checkDependencies(config: Config): Promise<string[]> {
+  const pgUrl = new URL(config.DATABASE_URL);
+  const redisUrl = new URL(config.REDIS_URL);
+  const problems = await Promise.all([
+    reachable(
+      'PostgreSQL',
+      async () => {
+        const maintenance = new URL(config.DATABASE_URL);
+        maintenance.pathname = '/postgres';
+        const client = new Client({ connectionString: maintenance.toString(), connectionTimeoutMillis: 3000 });
+        await client.connect();
+        await client.end();
+      },
+      pgUrl.host,
+    ),
+    reachable(
+      'Redis',
+      async () => {
+        const redis = new Redis(config.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 3000, retryStrategy: () => null });
+        try {
+          await redis.connect();
+          await redis.ping();
+        } finally {
+          redis.disconnect();
+        }
+      },
+      redisUrl.host,
+    ),
+  ]);
+  return problems.filter((p): p is string => p !== null);
+}
+
+/**
+ * The body of every main.ts: configuration, dependency check, start, and a graceful stop on
+ * SIGTERM/SIGINT. The only place that calls process.exit.
+ */
+export async function runService(name: string, port: (config: Config) => number, create: (config: Config) => Promise<ServiceServer>): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    console.error(err instanceof ConfigError ? err.message : err);
+    process.exit(1);
+  }
+  const logger = createLogger(name, config.LOG_LEVEL);
+  const problems = await checkDependencies(config);
+  if (problems.length) {
+    for (const p of problems) logger.fatal(p);
+    process.exit(1);
+  }
+  let server: ServiceServer;
+  try {
+    server = await create(config);
+    await server.start(port(config));
+  } catch (err) {
+    logger.fatal({ err }, `${name} failed to start`);
+    process.exit(1);
+  }
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, `${name} stopping`);
+    const timer = setTimeout(() => process.exit(1), 10_000).unref();
+    await server.stop().catch((err) => logger.error({ err }, 'error while stopping'));
+    clearTimeout(timer);
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}

@@ -1,0 +1,137 @@
+import { createServer as createHttpServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApolloServer, type ApolloServerOptions, type ApolloServerPlugin, type BaseContext } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
+import { expressMiddleware } from '@as-integrations/express5';
+import cors from 'cors';
+import express from 'express';
+import type { GraphQLSchema } from 'graphql';
+import { WebSocketServer } from 'ws';
+import type { Config } from './config';
+import { createErrorFormatter } from './errors';
+import type { Logger } from './logger';
+import { type Metrics, operationMetricsPlugin } from './metrics';
+import { requestIdFrom, requestScope } from './request-scope';
+
+export const GRAPHQL_PATH = '/graphql';
+
+export interface ServiceServerOptions<TContext extends BaseContext> {
+  name: string;
+  config: Config;
+  logger: Logger;
+  metrics: Metrics;
+  graph: { schema: GraphQLSchema } | { gateway: Extract<ApolloServerOptions<TContext>, { gateway: unknown }>['gateway'] };
+  /** Per HTTP request; may throw a GraphQLError with `extensions.http.status`. */
+  context: (req: express.Request, requestId: string) => Promise<TContext>;
+  /** graphql-ws (or any WebSocket protocol) on the same port and path; returns its disposer. */
+  websocket?: (wss: WebSocketServer) => { dispose(): unknown };
+  /** Named checks behind /readyz; each resolves when its dependency answers. */
+  readiness: Record<string, () => Promise<unknown>>;
+  plugins?: ApolloServerPlugin<TContext>[];
+  landingPage?: boolean;
+  onStop?: () => Promise<void>;
+}
+
+export interface ServiceServer {
+  readonly httpServer: Server;
+  start(port: number, host?: string): Promise<{ port: number; url: string }>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Apollo Server 5 on our own HTTP server (express 5), so graphql-ws can share port and path,
+ * with /healthz, /readyz and /metrics beside /graphql and a drain on stop.
+ */
+export function createServiceServer<TContext extends BaseContext>(options: ServiceServerOptions<TContext>): ServiceServer {
+  const { config, logger, metrics } = options;
+  const app = express();
+  const httpServer = createHttpServer(app);
+  const wss = options.websocket ? new WebSocketServer({ server: httpServer, path: GRAPHQL_PATH }) : undefined;
+  const wsCleanup = wss && options.websocket ? options.websocket(wss) : undefined;
+  const production = config.NODE_ENV === 'production';
+
+  const apollo = new ApolloServer<TContext>({
+    ...(options.graph as { schema: GraphQLSchema }),
+    introspection: true,
+    includeStacktraceInErrorResponses: false,
+    formatError: createErrorFormatter(logger),
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      {
+        async serverWillStart() {
+          return {
+            async drainServer() {
+              await wsCleanup?.dispose();
+            },
+          };
+        },
+      },
+      options.landingPage && !production
+        ? ApolloServerPluginLandingPageLocalDefault({ embed: true })
+        : ApolloServerPluginLandingPageDisabled(),
+      // No Apollo Studio here: federated traces would only cost time on every subgraph call.
+      ApolloServerPluginInlineTraceDisabled(),
+      operationMetricsPlugin<TContext>(metrics, logger),
+      ...(options.plugins ?? []),
+    ],
+  });
+
+  app.disable('x-powered-by');
+  app.use((req, res, next) => {
+    const requestId = requestIdFrom(req.headers['x-request-id']);
+    res.setHeader('x-request-id', requestId);
+    res.locals.requestId = requestId;
+    requestScope.run({ requestId }, next);
+  });
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok', service: options.name });
+  });
+  app.get('/readyz', async (_req, res) => {
+    const checks = await Promise.all(
+      Object.entries(options.readiness).map(async ([name, check]) => {
+        try {
+          await check();
+          return [name, 'ok'] as const;
+        } catch (err) {
+          return [name, `failing: ${(err as Error).message}`] as const;
+        }
+      }),
+    );
+    const ready = checks.every(([, state]) => state === 'ok');
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', service: options.name, checks: Object.fromEntries(checks) });
+  });
+  app.get('/metrics', async (_req, res) => {
+    res.setHeader('content-type', metrics.registry.contentType);
+    res.send(await metrics.registry.metrics());
+  });
+
+  let started = false;
+  return {
+    httpServer,
+    async start(port, host = config.HOST) {
+      await apollo.start();
+      started = true;
+      app.use(
+        GRAPHQL_PATH,
+        cors({ origin: config.CORS_ORIGINS, credentials: true }),
+        express.json({ limit: '1mb' }),
+        expressMiddleware(apollo, { context: async ({ req, res }) => options.context(req, res.locals.requestId as string) }),
+      );
+      await new Promise<void>((resolve, reject) => {
+        httpServer.once('error', reject);
+        httpServer.listen(port, host, () => resolve());
+      });
+      const actual = (httpServer.address() as AddressInfo).port;
+      logger.info({ port: actual }, `${options.name} listening`);
+      return { port: actual, url: `http://127.0.0.1:${actual}${GRAPHQL_PATH}` };
+    },
+    async stop() {
+      if (started) await apollo.stop();
+      else httpServer.close();
+      wss?.close();
+      await options.onStop?.();
+    },
+  };
+}

@@ -1,0 +1,122 @@
+import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { GraphQLSchema } from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
+import type { SubgraphName, Config } from './config';
+import { ensureDatabase, migrate, openDatabase, type MigrationObject } from './db';
+import { unauthenticated } from './errors';
+import { createLogger, type Logger } from './logger';
+import { createMetrics } from './metrics';
+import { PRINCIPAL_HEADER, verifyPrincipal, type Principal } from './principal';
+import { createRedis, PubSub, type Redis } from './redis';
+import { requestIdFrom } from './request-scope';
+import { createServiceServer, type ServiceServer } from './server';
+
+/** What every subgraph resolver receives. */
+export interface SubgraphContext<TLoaders = unknown, TDeps = unknown> {
+  requestId: string;
+  principal: Principal | null;
+  /** Forked per request (or per subscription): no identity map shared between callers. */
+  em: EntityManager;
+  loaders: TLoaders;
+  deps: TDeps;
+  pubsub: PubSub;
+  logger: Logger;
+}
+
+export interface SubgraphRuntime {
+  config: Config;
+  orm: MikroORM;
+  redis: Redis;
+  pubsub: PubSub;
+  logger: Logger;
+}
+
+export interface SubgraphDefinition<TLoaders, TDeps> {
+  name: SubgraphName;
+  /** PostgreSQL schema owned by this subgraph. */
+  dbSchema: string;
+  entities: Function[];
+  migrations: MigrationObject[];
+  buildSchema(): Promise<GraphQLSchema>;
+  /** Long-lived dependencies, made once at start (key material, provider clients...). */
+  deps?(runtime: SubgraphRuntime): Promise<TDeps>;
+  /** Fresh DataLoaders for one request. */
+  loaders(em: EntityManager, principal: Principal | null, deps: TDeps): TLoaders;
+}
+
+export type SubgraphServer = ServiceServer & { runtime: SubgraphRuntime };
+
+async function principalFrom(token: unknown, secret: string): Promise<Principal | null> {
+  if (token === undefined || token === null || token === '') return null;
+  const principal = typeof token === 'string' ? await verifyPrincipal(token, secret) : null;
+  // A principal token that fails verification is an attack or a misconfiguration, never anonymous.
+  if (!principal) throw unauthenticated('Invalid internal principal token');
+  return principal;
+}
+
+const header = (headers: IncomingHttpHeaders, name: string) => {
+  const v = headers[name];
+  return Array.isArray(v) ? v[0] : v;
+};
+
+/**
+ * One subgraph process: database (created and migrated), Redis, pub/sub, Apollo on HTTP and
+ * graphql-ws on the same port, with a context that trusts only the gateway's principal token.
+ */
+export async function createSubgraphServer<TLoaders, TDeps = undefined>(
+  definition: SubgraphDefinition<TLoaders, TDeps>,
+  config: Config,
+): Promise<SubgraphServer> {
+  const logger = createLogger(definition.name, config.LOG_LEVEL);
+  await ensureDatabase(config.DATABASE_URL);
+  const orm = await openDatabase(config, { schema: definition.dbSchema, entities: definition.entities, migrations: definition.migrations }, logger);
+  await migrate(orm, definition.dbSchema);
+  const redis = createRedis(config.REDIS_URL);
+  const pubsub = new PubSub(redis, config.REDIS_PREFIX, logger);
+  const runtime: SubgraphRuntime = { config, orm, redis, pubsub, logger };
+  const deps = (definition.deps ? await definition.deps(runtime) : undefined) as TDeps;
+  const schema = await definition.buildSchema();
+  const metrics = createMetrics(definition.name);
+
+  const contextFor = (principal: Principal | null, requestId: string): SubgraphContext<TLoaders, TDeps> => {
+    const em = orm.em.fork();
+    return { requestId, principal, em, loaders: definition.loaders(em, principal, deps), deps, pubsub, logger };
+  };
+
+  const server = createServiceServer<SubgraphContext<TLoaders, TDeps>>({
+    name: definition.name,
+    config,
+    logger,
+    metrics,
+    graph: { schema },
+    context: async (req, requestId) =>
+      contextFor(await principalFrom(header(req.headers, PRINCIPAL_HEADER), config.INTERNAL_TOKEN_SECRET), requestId),
+    websocket: (wss) =>
+      useServer<{ principal?: unknown }, { principal?: Principal | null }>(
+        {
+          schema,
+          onConnect: async (ctx) => {
+            try {
+              ctx.extra.principal = await principalFrom(ctx.connectionParams?.principal, config.INTERNAL_TOKEN_SECRET);
+              return true;
+            } catch {
+              return false;
+            }
+          },
+          context: (ctx) => contextFor(ctx.extra.principal ?? null, requestIdFrom(undefined)),
+        },
+        wss,
+      ),
+    readiness: {
+      postgres: () => orm.em.getConnection().execute('select 1'),
+      redis: () => redis.ping(),
+    },
+    onStop: async () => {
+      await pubsub.close();
+      redis.disconnect();
+      await orm.close();
+    },
+  });
+  return Object.assign(server, { runtime });
+}

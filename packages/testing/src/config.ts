@@ -1,0 +1,44 @@
+import { randomBytes } from 'node:crypto';
+import { Client } from 'pg';
+import { generateKeyPairPem, loadConfig, type Config } from '@lattice/platform';
+
+const BASE_DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+/**
+ * Configuration for one test file: its own database (created by the services on start) and its
+ * own Redis prefix, so files run in parallel; fresh keys and secrets, quiet logs.
+ */
+export async function testConfig(overrides: Record<string, string> = {}): Promise<Config> {
+  const id = randomBytes(5).toString('hex');
+  const url = new URL(BASE_DATABASE_URL);
+  url.pathname = `/lattice_test_${id}`;
+  const keys = await generateKeyPairPem();
+  return loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    HOST: '127.0.0.1',
+    DATABASE_URL: url.toString(),
+    DATABASE_POOL_MAX: '4',
+    REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    REDIS_PREFIX: `test:${id}:`,
+    INTERNAL_TOKEN_SECRET: randomBytes(32).toString('hex'),
+    JWT_PRIVATE_KEY: keys.privateKey,
+    JWT_PUBLIC_KEY: keys.publicKey,
+    ...overrides,
+  });
+}
+
+/** Drop the test file's database once every service has closed its pool. */
+export async function dropTestDatabase(config: Config): Promise<void> {
+  const url = new URL(config.DATABASE_URL);
+  const name = url.pathname.slice(1);
+  if (!name.startsWith('lattice_test_')) throw new Error(`refusing to drop ${name}`);
+  url.pathname = '/postgres';
+  const client = new Client({ connectionString: url.toString() });
+  await client.connect();
+  try {
+    await client.query(`drop database if exists "${name}" with (force)`);
+  } finally {
+    await client.end();
+  }
+}

@@ -1,0 +1,3 @@
+/** Monitoring resolves nothing by key yet: points carry their user as a plain id. */
+export type Loaders = Record<string, never>;
+export const createLoaders = (): Loaders => ({});

@@ -1,0 +1,45 @@
+import { badUserInput, requireActiveOrg } from '@lattice/platform';
+import { Arg, Ctx, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import type { Context } from '../context';
+import { MetricBucket, MetricPoint } from '../schema/metric-point.type';
+import { METRIC_NAME, RecordMetricInput } from '../schema/record-metric.input';
+import { metricSeries, metricTopic, recordMetric, toEvent, type MetricEvent } from '../services/metric.service';
+
+const toType = (e: MetricEvent): MetricPoint => ({
+  name: e.name,
+  value: e.value,
+  labels: e.labels,
+  at: new Date(e.at),
+  recordedBy: e.recordedBy ? { id: e.recordedBy } : null,
+});
+
+@Resolver(() => MetricPoint)
+export class MetricResolver {
+  @Mutation(() => MetricPoint, { description: 'Record one point in the active organization (MEMBER or higher).' })
+  async recordMetric(@Arg('input') input: RecordMetricInput, @Ctx() ctx: Context): Promise<MetricPoint> {
+    return toType(toEvent(await recordMetric(ctx.em, ctx.pubsub, ctx.principal, input)));
+  }
+
+  @Query(() => [MetricBucket], { description: 'Buckets of bucketSeconds aligned to from, covering [from, to), empty ones included.' })
+  metricSeries(
+    @Arg('name') name: string,
+    @Arg('from') from: Date,
+    @Arg('to') to: Date,
+    @Arg('bucketSeconds', () => Int) bucketSeconds: number,
+    @Ctx() ctx: Context,
+  ): Promise<MetricBucket[]> {
+    return metricSeries(ctx.em, ctx.principal, name, { from, to, bucketSeconds });
+  }
+
+  @Subscription(() => MetricPoint, {
+    description: "Points with exactly this name, recorded in the subscriber's active organization.",
+    subscribe: ({ args, context }) => {
+      const { org } = requireActiveOrg((context as Context).principal);
+      if (!METRIC_NAME.test(args.name)) throw badUserInput([{ path: ['name'], message: 'is not a valid metric name' }]);
+      return (context as Context).pubsub.iterate<MetricEvent>(metricTopic(org, args.name));
+    },
+  })
+  metricRecorded(@Root() event: MetricEvent, @Arg('name') _name: string): MetricPoint {
+    return toType(event);
+  }
+}
