@@ -1,0 +1,67 @@
+import { Client, fetchExchange } from 'urql';
+import { graphql } from '../gql';
+import { GRAPHQL_PATH } from './endpoint';
+import { clearSession, getSession, readStoredSession, setSession, syncSessionFromStorage } from './session';
+
+const RefreshSessionMutation = graphql(`
+  mutation RefreshSession($refreshToken: String!) {
+    refreshSession(refreshToken: $refreshToken) {
+      accessToken
+      refreshToken
+    }
+  }
+`);
+
+/**
+ * A bare client for the refresh call: no Authorization header (an expired access token
+ * would make the gateway answer UNAUTHENTICATED before refreshSession runs) and no retry
+ * logic, so a failing refresh cannot recurse.
+ */
+const bareClient = new Client({
+  url: GRAPHQL_PATH,
+  preferGetMethod: false,
+  exchanges: [fetchExchange],
+});
+
+export const SESSION_EXPIRED_NOTICE = 'Your session has expired. Please log in again.';
+
+let inFlight: Promise<boolean> | null = null;
+
+async function refresh(refreshToken: string): Promise<boolean> {
+  const result = await bareClient
+    .mutation(RefreshSessionMutation, { refreshToken }, { requestPolicy: 'network-only' })
+    .toPromise();
+  const tokens = result.data?.refreshSession;
+  if (tokens) {
+    setSession(tokens);
+    return true;
+  }
+  if (result.error?.networkError && result.error.graphQLErrors.length === 0) {
+    return false; // server unreachable: keep the session, the caller shows the error
+  }
+  // Refresh tokens rotate on use: another tab may have used this one a moment ago.
+  const stored = readStoredSession();
+  if (stored && stored.refreshToken !== refreshToken) {
+    syncSessionFromStorage();
+    return true;
+  }
+  clearSession(SESSION_EXPIRED_NOTICE);
+  return false;
+}
+
+/**
+ * Refreshes the session once for everyone who saw `staleAccessToken` rejected: concurrent
+ * callers share one refreshSession call, and a caller whose token was already replaced
+ * just retries with the new one. Resolves true when a newer access token is available.
+ */
+export function refreshSessionOnce(staleAccessToken: string): Promise<boolean> {
+  const current = getSession();
+  if (!current) return Promise.resolve(false);
+  if (current.accessToken !== staleAccessToken) return Promise.resolve(true);
+  inFlight ??= refresh(current.refreshToken)
+    .catch(() => false)
+    .finally(() => {
+      inFlight = null;
+    });
+  return inFlight;
+}
