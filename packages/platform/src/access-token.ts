@@ -104,4 +104,5 @@ export const principalFromAccessClaims = (claims: AccessClaims): Principal => ({
   role: claims.role,
   memberships: claims.memberships,
   scopes: [],
+  sid: claims.sid,
 });

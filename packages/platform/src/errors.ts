@@ -34,8 +34,12 @@ export interface FieldError {
 const make = (code: ErrorCode, message: string, extra: Record<string, unknown> = {}) =>
   new GraphQLError(message, { extensions: { code, ...extra } });
 
-export const unauthenticated = (message = 'Authentication required') =>
-  make(ErrorCode.UNAUTHENTICATED, message, { http: { status: 401 } });
+/**
+ * Resolver errors keep HTTP 200 (the gateway would otherwise replace the message with the
+ * status line); errors thrown while building a context pass `httpStatus`, or they become a 500.
+ */
+export const unauthenticated = (message = 'Authentication required', httpStatus?: number) =>
+  make(ErrorCode.UNAUTHENTICATED, message, httpStatus ? { http: { status: httpStatus } } : {});
 export const forbidden = (message = 'Not allowed') => make(ErrorCode.FORBIDDEN, message);
 export const notFound = (what: string) => make(ErrorCode.NOT_FOUND, `${what} not found`);
 export const conflict = (message: string) => make(ErrorCode.CONFLICT, message);
@@ -61,7 +65,7 @@ export function createErrorFormatter(logger: Logger) {
     }
     const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
     const requestId = (formatted.extensions?.requestId as string | undefined) ?? currentRequestId();
-    logger.error({ err: original, requestId, path: formatted.path }, 'unexpected error');
+    logger.error({ err: loggable(original), requestId, path: formatted.path }, 'unexpected error');
     return {
       message: `Internal server error (request ${requestId ?? 'unknown'})`,
       path: formatted.path,
@@ -69,4 +73,14 @@ export function createErrorFormatter(logger: Logger) {
       extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR, requestId },
     };
   };
+}
+
+/**
+ * Database errors carry the failing SQL with its values (emails, hashes) in their message:
+ * log what identifies the failure (type, SQLSTATE, constraint, stack frames), never the values.
+ */
+export function loggable(err: unknown): unknown {
+  if (!(err instanceof Error) || !('sqlState' in err || 'code' in err)) return err;
+  const e = err as Error & { sqlState?: string; code?: string; constraint?: string };
+  return { type: e.name, sqlState: e.sqlState, code: e.code, constraint: e.constraint, stack: e.stack?.split('\n').filter((l) => /^\s+at /.test(l)).join('\n') };
 }

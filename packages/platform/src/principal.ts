@@ -12,6 +12,8 @@ const principalClaims = z.object({
   role: z.enum(ORG_ROLES).nullable(),
   memberships: z.array(membership),
   scopes: z.array(z.string()),
+  /** The accounts session behind a user's access token. */
+  sid: z.string().optional(),
 });
 
 /** Who is calling, as the gateway vouches for it to the subgraphs. */

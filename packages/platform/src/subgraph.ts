@@ -51,7 +51,7 @@ async function principalFrom(token: unknown, secret: string): Promise<Principal 
   if (token === undefined || token === null || token === '') return null;
   const principal = typeof token === 'string' ? await verifyPrincipal(token, secret) : null;
   // A principal token that fails verification is an attack or a misconfiguration, never anonymous.
-  if (!principal) throw unauthenticated('Invalid internal principal token');
+  if (!principal) throw unauthenticated('Invalid internal principal token', 401);
   return principal;
 }
 

@@ -1,0 +1,6 @@
+import type { Principal } from '@lattice/platform';
+
+export interface GatewayContext {
+  requestId: string;
+  principal: Principal | null;
+}

@@ -1,0 +1,23 @@
+import { isId, notFound, requirePrincipal } from '@lattice/platform';
+import { Arg, Ctx, Mutation, Resolver } from 'type-graphql';
+import type { Context } from '../context';
+import { CreateOrganizationInput } from '../schema/auth.input';
+import { toOrganization } from '../schema/map';
+import { Organization } from '../schema/organization.type';
+import { createOrganization } from '../services/organization.service';
+
+@Resolver(() => Organization)
+export class OrganizationResolver {
+  @Mutation(() => Organization, { description: 'Create an organization; the caller becomes its OWNER.' })
+  async createOrganization(@Arg('input') input: CreateOrganizationInput, @Ctx() ctx: Context): Promise<Organization> {
+    return toOrganization(await createOrganization(ctx.em, ctx.principal, input));
+  }
+}
+
+/** Entity lookups from the gateway: only organizations the caller belongs to. */
+export async function resolveOrganizationReference(ref: { id: string }, ctx: Context): Promise<Organization> {
+  requirePrincipal(ctx.principal);
+  const org = isId(ref.id) ? await ctx.loaders.visibleOrganization.load(ref.id) : null;
+  if (!org) throw notFound('Organization');
+  return toOrganization(org);
+}
