@@ -73,7 +73,8 @@ const PORT_KEY = {
   monitoring: 'MONITORING_PORT',
 } as const satisfies Record<SubgraphName, keyof Config>;
 
-const URL_KEY = {
+/** The environment variable that overrides each subgraph's URL. */
+export const SUBGRAPH_URL_ENV = {
   accounts: 'ACCOUNTS_URL',
   billing: 'BILLING_URL',
   'ai-platform': 'AI_PLATFORM_URL',
@@ -84,4 +85,4 @@ export const subgraphPort = (config: Config, name: SubgraphName): number => conf
 
 /** The URL configured for a subgraph, if any; overrides the one written in the supergraph. */
 export const subgraphUrlOverride = (config: Config, name: SubgraphName): string | undefined =>
-  config[URL_KEY[name]];
+  config[SUBGRAPH_URL_ENV[name]];

@@ -1,5 +1,6 @@
 import { Directive, Field, ObjectType } from 'type-graphql';
 import { badUserInput } from './errors';
+import { isId } from './validation';
 
 @ObjectType({ description: 'Cursor pagination state (Relay style).' })
 @Directive('@shareable')
@@ -37,7 +38,9 @@ export function decodeCursor(cursor: string | null | undefined): KeysetCursor | 
   try {
     const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
     const createdAt = new Date(at as string);
-    if (typeof at === 'string' && typeof id === 'string' && !Number.isNaN(createdAt.getTime())) return { createdAt, id };
+    const year = createdAt.getUTCFullYear();
+    // Checked here, not left to PostgreSQL: a crafted cursor must be BAD_USER_INPUT, not a 500.
+    if (typeof at === 'string' && isId(id) && year >= 1 && year <= 9999) return { createdAt, id };
   } catch {
     // fall through to the error below
   }

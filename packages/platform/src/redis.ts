@@ -104,9 +104,14 @@ export class PubSub {
     return this.handlers.size;
   }
 
+  /** Wait until the subscriber connection is up, so a stop never races a pending connect. */
+  async ready(): Promise<void> {
+    await this.subscriber.ping();
+  }
+
   async close(): Promise<void> {
     this.handlers.clear();
-    this.subscriber.disconnect();
+    await this.subscriber.quit();
   }
 
   private dispatch(channel: string, message: string) {

@@ -60,6 +60,20 @@ const header = (headers: IncomingHttpHeaders, name: string) => {
   return Array.isArray(v) ? v[0] : v;
 };
 
+/** The subgraph's database, created if missing and migrated to the latest version. */
+async function openMigratedDatabase(definition: SubgraphDefinition<unknown, unknown>, config: Config, logger: Logger): Promise<MikroORM> {
+  await ensureDatabase(config.DATABASE_URL);
+  const orm = await openDatabase(config, { schema: definition.dbSchema, entities: definition.entities, migrations: definition.migrations }, logger);
+  await migrate(orm, definition.dbSchema);
+  return orm;
+}
+
+/** `npm run migrate`: apply a subgraph's pending migrations and close. */
+export async function migrateSubgraph(definition: SubgraphDefinition<unknown, unknown>, config: Config): Promise<void> {
+  const orm = await openMigratedDatabase(definition, config, createLogger(definition.name, config.LOG_LEVEL));
+  await orm.close();
+}
+
 /**
  * One subgraph process: database (created and migrated), Redis, pub/sub, Apollo on HTTP and
  * graphql-ws on the same port, with a context that trusts only the gateway's principal token.
@@ -69,11 +83,10 @@ export async function createSubgraphServer<TLoaders, TDeps = undefined>(
   config: Config,
 ): Promise<SubgraphServer> {
   const logger = createLogger(definition.name, config.LOG_LEVEL);
-  await ensureDatabase(config.DATABASE_URL);
-  const orm = await openDatabase(config, { schema: definition.dbSchema, entities: definition.entities, migrations: definition.migrations }, logger);
-  await migrate(orm, definition.dbSchema);
+  const orm = await openMigratedDatabase(definition, config, logger);
   const redis = createRedis(config.REDIS_URL);
   const pubsub = new PubSub(redis, config.REDIS_PREFIX, logger);
+  await Promise.all([redis.ping(), pubsub.ready()]);
   const runtime: SubgraphRuntime = { config, orm, redis, pubsub, logger };
   const deps = (definition.deps ? await definition.deps(runtime) : undefined) as TDeps;
   const schema = await definition.buildSchema();
@@ -114,7 +127,7 @@ export async function createSubgraphServer<TLoaders, TDeps = undefined>(
     },
     onStop: async () => {
       await pubsub.close();
-      redis.disconnect();
+      await redis.quit();
       await orm.close();
     },
   });

@@ -80,10 +80,18 @@ export function collect<T = any>(client: Client, query: string, variables: Recor
           waiters.push({ n, resolve: () => (clearTimeout(timer), resolve()) });
         });
       }
-      if (error) throw error instanceof Error ? error : new Error(JSON.stringify(error));
+      if (error) throw asError(error);
       return events.slice(0, n);
     },
   };
+}
+
+/** graphql-ws reports a closed socket as a CloseEvent: keep its code and reason on the thrown error. */
+function asError(error: unknown): Error {
+  if (error instanceof Error) return error;
+  const { code, reason } = error as { code?: number; reason?: string };
+  if (typeof code === 'number') return Object.assign(new Error(`socket closed ${code}: ${reason ?? ''}`), { code, reason });
+  return new Error(JSON.stringify(error));
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -1,16 +1,10 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { loadConfig, type Config, type ServiceServer, type SubgraphName, type SubgraphServer } from '@lattice/platform';
+import { SUBGRAPH_URL_ENV, type Config, type ServiceServer, type SubgraphName, type SubgraphServer } from '@lattice/platform';
 import { dropTestDatabase, testConfig } from './config';
 
 export type SubgraphFactory = (config: Config) => Promise<SubgraphServer>;
 export type GatewayFactory = (config: Config) => Promise<ServiceServer>;
 
-const URL_ENV: Record<SubgraphName, string> = {
-  accounts: 'ACCOUNTS_URL',
-  billing: 'BILLING_URL',
-  'ai-platform': 'AI_PLATFORM_URL',
-  monitoring: 'MONITORING_URL',
-};
 
 export interface Stack {
   config: Config;
@@ -51,9 +45,8 @@ export async function startStack(options: {
       }),
     );
     if (options.gateway) {
-      const env: Record<string, string> = {};
-      for (const [name, s] of Object.entries(subgraphs)) if (s) env[URL_ENV[name as SubgraphName]] = s.url;
-      const gatewayConfig = { ...config, ...pickUrls(env) };
+      const gatewayConfig = { ...config };
+      for (const [name, s] of Object.entries(subgraphs)) if (s) gatewayConfig[SUBGRAPH_URL_ENV[name as SubgraphName]] = s.url;
       stack.gateway = await options.gateway(gatewayConfig);
       stack.url = (await stack.gateway.start(0, '127.0.0.1')).url;
     }
@@ -63,11 +56,6 @@ export async function startStack(options: {
   }
   return stack;
 }
-
-const pickUrls = (env: Record<string, string>): Partial<Config> => {
-  const parsed = loadConfig(env);
-  return { ACCOUNTS_URL: parsed.ACCOUNTS_URL, BILLING_URL: parsed.BILLING_URL, AI_PLATFORM_URL: parsed.AI_PLATFORM_URL, MONITORING_URL: parsed.MONITORING_URL };
-};
 
 /** Counts the SQL statements one subgraph's ORM sends, for batching assertions. */
 export function countStatements(orm: MikroORM) {

@@ -1,26 +1,24 @@
-import { AccessTokenSigner, createSubgraphServer, loadKeyPair, type Config } from '@lattice/platform';
+import { AccessTokenSigner, createSubgraphServer, loadKeyPair, type Config, type SubgraphDefinition } from '@lattice/platform';
 import { migrations } from '../migrations';
 import type { Deps } from './context';
 import { entities } from './entities';
-import { createLoaders } from './loaders';
+import { createLoaders, type Loaders } from './loaders';
 import { buildAccountsSchema } from './schema';
 
-export { buildAccountsSchema as buildSchema };
+export const definition: SubgraphDefinition<Loaders, Deps> = {
+  name: 'accounts',
+  dbSchema: 'accounts',
+  entities,
+  migrations,
+  buildSchema: buildAccountsSchema,
+  loaders: createLoaders,
+  // accounts alone holds the private key: it signs the access tokens the gateway verifies.
+  deps: async ({ config }) => {
+    const { privateKey } = await loadKeyPair(config);
+    if (!privateKey) throw new Error('JWT_PRIVATE_KEY is required: accounts signs the access tokens');
+    return { signer: await AccessTokenSigner.fromPem(privateKey, config.ACCESS_TOKEN_TTL), refreshTokenTtlSeconds: config.REFRESH_TOKEN_TTL };
+  },
+};
 
-export const createServer = (config: Config) =>
-  createSubgraphServer<ReturnType<typeof createLoaders>, Deps>(
-    {
-      name: 'accounts',
-      dbSchema: 'accounts',
-      entities,
-      migrations,
-      buildSchema: buildAccountsSchema,
-      loaders: createLoaders,
-      deps: async () => {
-        const { privateKey } = await loadKeyPair(config);
-        if (!privateKey) throw new Error('JWT_PRIVATE_KEY is required: accounts signs the access tokens');
-        return { signer: await AccessTokenSigner.fromPem(privateKey, config.ACCESS_TOKEN_TTL), refreshTokenTtlSeconds: config.REFRESH_TOKEN_TTL };
-      },
-    },
-    config,
-  );
+export const buildSchema = definition.buildSchema;
+export const createServer = (config: Config) => createSubgraphServer(definition, config);

@@ -1,13 +1,17 @@
-import { createSubgraphServer, type Config } from '@lattice/platform';
+import { createSubgraphServer, type Config, type SubgraphDefinition } from '@lattice/platform';
 import { migrations } from '../migrations';
-import { entities } from './entities/metric-point.entity';
-import { createLoaders } from './loaders';
+import { entities } from './entities';
+import { createLoaders, type Loaders } from './loaders';
 import { buildMonitoringSchema } from './schema';
 
-export { buildMonitoringSchema as buildSchema };
+export const definition: SubgraphDefinition<Loaders, undefined> = {
+  name: 'monitoring',
+  dbSchema: 'monitoring',
+  entities,
+  migrations,
+  buildSchema: buildMonitoringSchema,
+  loaders: createLoaders,
+};
 
-export const createServer = (config: Config) =>
-  createSubgraphServer(
-    { name: 'monitoring', dbSchema: 'monitoring', entities, migrations, buildSchema: buildMonitoringSchema, loaders: createLoaders },
-    config,
-  );
+export const buildSchema = definition.buildSchema;
+export const createServer = (config: Config) => createSubgraphServer(definition, config);

@@ -26,5 +26,3 @@ export class MetricPointEntity {
   @Property({ type: 'uuid', nullable: true })
   recordedBy: string | null = null;
 }
-
-export const entities = [MetricPointEntity];

@@ -1,0 +1,3 @@
+import { MetricPointEntity } from './metric-point.entity';
+
+export const entities = [MetricPointEntity];
