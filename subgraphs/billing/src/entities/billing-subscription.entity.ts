@@ -1,0 +1,45 @@
+import { randomUUID } from 'node:crypto';
+import { Entity, ManyToOne, PrimaryKey, Property } from '@mikro-orm/core';
+import { PlanEntity } from './plan.entity';
+
+/** Stripe's subscription statuses; the migration checks the same list. */
+export const SUBSCRIPTION_STATUSES = [
+  'TRIALING',
+  'ACTIVE',
+  'PAST_DUE',
+  'CANCELED',
+  'INCOMPLETE',
+  'INCOMPLETE_EXPIRED',
+  'UNPAID',
+  'PAUSED',
+] as const;
+export type SubscriptionStatus = (typeof SUBSCRIPTION_STATUSES)[number];
+
+/** At most one per organization; an organization without one is on the free plan. */
+@Entity({ tableName: 'subscriptions' })
+export class BillingSubscriptionEntity {
+  @PrimaryKey({ type: 'uuid' })
+  id: string = randomUUID();
+
+  /** accounts organization id; plain id, never a foreign key across subgraphs */
+  @Property({ type: 'uuid', unique: true })
+  orgId!: string;
+
+  @ManyToOne({ entity: () => PlanEntity })
+  plan!: PlanEntity;
+
+  @Property({ type: 'string' })
+  status!: SubscriptionStatus;
+
+  @Property({ type: 'datetime', nullable: true })
+  currentPeriodEnd: Date | null = null;
+
+  @Property({ type: 'boolean' })
+  cancelAtPeriodEnd: boolean = false;
+
+  @Property({ type: 'datetime' })
+  createdAt: Date = new Date();
+
+  @Property({ type: 'datetime', onUpdate: () => new Date() })
+  updatedAt: Date = new Date();
+}

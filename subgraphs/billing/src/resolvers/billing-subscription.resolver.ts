@@ -1,0 +1,13 @@
+import { Ctx, FieldResolver, Resolver, Root } from 'type-graphql';
+import type { Context } from '../context';
+import { BillingSubscription } from '../schema/billing-subscription.type';
+import { Plan } from '../schema/plan.type';
+import { toPlan } from './plan.resolver';
+
+@Resolver(() => BillingSubscription)
+export class BillingSubscriptionResolver {
+  @FieldResolver(() => Plan)
+  async plan(@Root() subscription: Pick<BillingSubscription, 'planId'>, @Ctx() ctx: Context): Promise<Plan> {
+    return toPlan(await ctx.loaders.planById.load(subscription.planId));
+  }
+}

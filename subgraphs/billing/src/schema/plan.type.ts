@@ -1,0 +1,40 @@
+import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+
+export enum BillingInterval {
+  MONTH = 'MONTH',
+  YEAR = 'YEAR',
+}
+registerEnumType(BillingInterval, { name: 'BillingInterval' });
+
+@ObjectType({ description: 'The most of one metered feature a plan allows per billing cycle.' })
+export class PlanLimit {
+  @Field({ description: 'prompt_runs, tokens, seats or api_calls.' })
+  feature!: string;
+
+  @Field(() => Int, { nullable: true, description: 'null = unlimited.' })
+  limit!: number | null;
+}
+
+@ObjectType({ description: 'A tier an organization can subscribe to.' })
+export class Plan {
+  @Field(() => ID)
+  id!: string;
+
+  @Field({ description: 'Stable handle: free, pro or enterprise.' })
+  key!: string;
+
+  @Field()
+  name!: string;
+
+  @Field(() => Int, { description: 'Price per interval in the smallest unit of currency.' })
+  priceCents!: number;
+
+  @Field({ description: 'ISO 4217 code; the same (USD) for every plan.' })
+  currency!: string;
+
+  @Field(() => BillingInterval)
+  interval!: BillingInterval;
+
+  @Field(() => [PlanLimit])
+  limits!: PlanLimit[];
+}

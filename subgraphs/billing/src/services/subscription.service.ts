@@ -1,0 +1,55 @@
+import { isMemberOf, notFound, type Principal } from '@lattice/platform';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { BillingSubscriptionEntity, type SubscriptionStatus } from '../entities/billing-subscription.entity';
+import { FREE_PLAN_ID } from './plan.service';
+
+/** What an organization is on right now, whether or not it has a subscription row. */
+export interface EffectiveSubscription {
+  id: string;
+  orgId: string;
+  planId: string;
+  status: SubscriptionStatus;
+  currentPeriodEnd: Date | null;
+  cancelAtPeriodEnd: boolean;
+}
+
+/**
+ * No row means free and ACTIVE. Nothing is written on read; the id is the organization's so it
+ * stays the same from one request to the next.
+ */
+export const freeSubscription = (orgId: string): EffectiveSubscription => ({
+  id: orgId,
+  orgId,
+  planId: FREE_PLAN_ID,
+  status: 'ACTIVE',
+  currentPeriodEnd: null,
+  cancelAtPeriodEnd: false,
+});
+
+const fromRow = (row: BillingSubscriptionEntity): EffectiveSubscription => ({
+  id: row.id,
+  orgId: row.orgId,
+  planId: row.plan.id,
+  status: row.status,
+  currentPeriodEnd: row.currentPeriodEnd,
+  cancelAtPeriodEnd: row.cancelAtPeriodEnd,
+});
+
+/**
+ * Subscriptions of many organizations in one statement, for a DataLoader batch. Organizations
+ * the principal is not a member of get NOT_FOUND and are never queried.
+ */
+export async function subscriptionsByOrg(
+  em: EntityManager,
+  principal: Principal | null,
+  orgIds: readonly string[],
+): Promise<Array<EffectiveSubscription | Error>> {
+  const visible = orgIds.filter((id) => isMemberOf(principal, id));
+  const rows = visible.length ? await em.find(BillingSubscriptionEntity, { orgId: { $in: visible } }) : [];
+  const byOrg = new Map(rows.map((r) => [r.orgId, r]));
+  return orgIds.map((id) => {
+    if (!isMemberOf(principal, id)) return notFound('Organization');
+    const row = byOrg.get(id);
+    return row ? fromRow(row) : freeSubscription(id);
+  });
+}
