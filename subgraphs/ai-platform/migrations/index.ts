@@ -1,0 +1,5 @@
+import type { MigrationObject } from '@lattice/platform';
+import { Migration20261126000000 } from './Migration20261126000000';
+
+/** Every migration of this subgraph, oldest first. */
+export const migrations: MigrationObject[] = [{ name: 'Migration20261126000000', class: Migration20261126000000 }];

@@ -1,0 +1,10 @@
+import { buildFederatedSchema } from '@lattice/platform';
+import { PromptResolver, resolvePromptReference } from './resolvers/prompt.resolver';
+import { User } from './schema/user.type';
+
+export const buildAiPlatformSchema = () =>
+  buildFederatedSchema({
+    resolvers: [PromptResolver],
+    orphanedTypes: [User],
+    referenceResolvers: { Prompt: resolvePromptReference },
+  });
