@@ -6,7 +6,7 @@ const { writeFileSync, readFileSync, existsSync } = require('node:fs');
 const { join } = require('node:path');
 const { composeServices } = require('@apollo/composition');
 const { printSubgraphSchema } = require('@apollo/subgraph');
-const { parse, printSchema, lexicographicSortSchema } = require('graphql');
+const { parse, printSchema } = require('graphql');
 
 const root = join(__dirname, '..');
 const SUBGRAPHS = [
@@ -37,7 +37,7 @@ async function main() {
     process.exit(1);
   }
   writeIfChanged('supergraph.graphql', result.supergraphSdl.trim() + '\n');
-  const api = lexicographicSortSchema(result.schema.toAPISchema().toGraphQLJSSchema());
+  const api = result.schema.toAPISchema().toGraphQLJSSchema();
   writeIfChanged('web/schema.graphql', printSchema(api) + '\n');
 }
 

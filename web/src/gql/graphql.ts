@@ -14,7 +14,9 @@ export type Scalars = {
   Boolean: { input: boolean; output: boolean; }
   Int: { input: number; output: number; }
   Float: { input: number; output: number; }
+  /** A date-time string at UTC, such as 2007-12-03T10:15:30Z, compliant with the `date-time` format outlined in section 5.6 of the RFC 3339 profile of the ISO 8601 standard for representation of dates and times using the Gregorian calendar. */
   DateTime: { input: string; output: string; }
+  /** The `JSON` scalar type represents JSON values as specified by [ECMA-404](http://www.ecma-international.org/publications/files/ECMA-ST/ECMA-404.pdf). */
   JSON: { input: unknown; output: unknown; }
 };
 
@@ -38,7 +40,9 @@ export type CreateOrganizationInput = {
 
 export type CreatePromptInput = {
   description?: InputMaybe<Scalars['String']['input']>;
+  /** Unique in the organization, ignoring case; surrounding spaces are dropped. */
   name: Scalars['String']['input'];
+  /** Text of version 1, with {{variables}}. */
   template: Scalars['String']['input'];
 };
 
@@ -47,6 +51,7 @@ export type LogInInput = {
   password: Scalars['String']['input'];
 };
 
+/** Role of a member in an organization, highest first. */
 export type OrgRole =
   | 'ADMIN'
   | 'MEMBER'
@@ -54,6 +59,9 @@ export type OrgRole =
   | 'VIEWER';
 
 export type RecordMetricInput = {
+  /** When the value was observed; defaults to now. */
+  at?: InputMaybe<Scalars['DateTime']['input']>;
+  /** String labels, at most 20. */
   labels?: InputMaybe<Scalars['JSON']['input']>;
   name: Scalars['String']['input'];
   value: Scalars['Float']['input'];
