@@ -9,6 +9,7 @@ module.exports = {
     '^@lattice/(accounts|billing|ai-platform|monitoring)$': '<rootDir>/subgraphs/$1/src/server',
     '^@lattice/gateway$': '<rootDir>/gateway/src/gateway',
   },
+  reporters: ['default', '<rootDir>/scripts/jest-summary-reporter.js'],
   testTimeout: 60000,
   maxWorkers: 2,
 };
