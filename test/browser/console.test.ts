@@ -1,0 +1,84 @@
+import type { Browser, Page } from 'playwright-core';
+import { bearer, gql, type Stack } from '@lattice/testing';
+import { startProduct } from '../e2e/helpers';
+import { launchChromium, startWebConsole } from './web';
+
+let stack: Stack;
+let web: Awaited<ReturnType<typeof startWebConsole>>;
+let browser: Browser;
+let page: Page;
+
+beforeAll(async () => {
+  stack = await startProduct();
+  web = await startWebConsole(stack.url);
+  browser = await launchChromium();
+});
+beforeEach(async () => {
+  page = await browser.newPage();
+});
+afterEach(() => page.close());
+afterAll(async () => {
+  await browser?.close();
+  await web?.stop();
+  await stack?.stop();
+});
+
+const profile = () => page.locator('section.profile');
+
+async function signUp(email: string, password: string) {
+  await page.goto(web.url);
+  await page.getByRole('button', { name: 'Sign up', exact: true }).click();
+  await page.getByLabel('Name').fill('Ada Lovelace');
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Create account' }).click();
+}
+
+test('a newcomer signs up, creates and switches organizations, and sees the plan', async () => {
+  const email = `ada.${Date.now()}@example.com`;
+  await signUp(email, 'a long password');
+  await profile().getByText(email).waitFor();
+  await profile().getByText('None — switch to or create one below').waitFor();
+
+  // Creating an organization makes the caller its OWNER and switches to it.
+  for (const name of ['Analytical Engines', 'Difference Ltd']) {
+    await page.getByLabel('New organization').fill(name);
+    await page.getByRole('button', { name: /create/i }).click();
+    await profile().getByText(name).waitFor();
+  }
+  const memberships = page.locator('li.membership');
+  await memberships.filter({ hasText: 'Analytical Engines' }).getByText('Free plan').waitFor();
+  expect(await memberships.count()).toBe(2);
+
+  await page.getByRole('button', { name: 'Switch to Analytical Engines' }).click();
+  await profile().getByText('Analytical Engines').waitFor();
+  await memberships.filter({ hasText: 'Analytical Engines' }).getByText('Current').waitFor();
+
+  // What the page shows is what the graph holds.
+  const logIn = await gql(stack.url, `mutation($i: LogInInput!) { logIn(input: $i) { accessToken } }`, { i: { email, password: 'a long password' } });
+  const me = await gql(stack.url, `{ me { memberships { role organization { name } } } }`, {}, bearer(logIn.body.data.logIn.accessToken));
+  const orgs = me.body.data.me.memberships.map((m: any) => `${m.organization.name}:${m.role}`).sort();
+  expect(orgs).toEqual(['Analytical Engines:OWNER', 'Difference Ltd:OWNER']);
+
+  // A reload keeps the session and the active organization.
+  await page.reload();
+  await profile().getByText('Analytical Engines').waitFor();
+  if (process.env.SCREENSHOT_DIR) await page.screenshot({ path: `${process.env.SCREENSHOT_DIR}/console-me.png`, fullPage: true });
+});
+
+test('the server names the invalid field and the form shows it there', async () => {
+  await signUp(`grace.${Date.now()}@example.com`, 'short');
+  const field = page.locator('.field-invalid', { has: page.getByLabel('Password') });
+  await field.locator('.field-error').waitFor();
+  expect(await field.locator('.field-error').textContent()).toMatch(/8/);
+  expect(await profile().count()).toBe(0);
+});
+
+test('wrong credentials are refused with one message, whichever is wrong', async () => {
+  await page.goto(web.url);
+  await page.getByLabel('Email').fill('nobody@example.com');
+  await page.getByLabel('Password').fill('whatever password');
+  await page.getByRole('button', { name: 'Log in', exact: true }).last().click();
+  await page.getByText(/invalid email or password/i).waitFor();
+  expect(await profile().count()).toBe(0);
+});
