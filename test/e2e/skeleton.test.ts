@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { PRINCIPAL_HEADER, signPrincipal } from '@lattice/platform';
+import { AccessTokenSigner, PRINCIPAL_HEADER, signPrincipal } from '@lattice/platform';
 import { bearer, countStatements, gql, type Stack } from '@lattice/testing';
 import { onboard, startProduct, type Onboarded } from './helpers';
 
@@ -86,6 +86,13 @@ test('anonymous, invalid and expired credentials', async () => {
   const [h, p] = alice.accessToken.split('.');
   const forged = await gql(stack.url, `{ me { id } }`, {}, bearer(`${h}.${p}.${'A'.repeat(86)}`));
   expect(forged.body.errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
+  // genuinely signed with accounts' key: accepted while fresh, refused once expired
+  const claims = { sub: alice.userId, sid: randomUUID(), org: null, role: null, memberships: [] };
+  const fresh = await gql(stack.url, `{ me { id } }`, {}, bearer(await (await AccessTokenSigner.fromPem(stack.config.JWT_PRIVATE_KEY!, 60)).sign(claims)));
+  expect(fresh.body.data.me).toEqual({ id: alice.userId });
+  const expired = await gql(stack.url, `{ me { id } }`, {}, bearer(await (await AccessTokenSigner.fromPem(stack.config.JWT_PRIVATE_KEY!, -10)).sign(claims)));
+  expect(expired.status).toBe(401);
+  expect(expired.body.errors?.[0]).toMatchObject({ extensions: { code: 'UNAUTHENTICATED' }, message: expect.stringMatching(/expired/) });
 });
 
 test('a user without an active organization is FORBIDDEN from organization-scoped calls', async () => {
@@ -134,10 +141,13 @@ test('bad input is BAD_USER_INPUT naming the field, unknown ids NOT_FOUND, and n
   const cases: Array<[string, Record<string, unknown>, string[]]> = [
     [`mutation($i: SignUpInput!) { signUp(input: $i) { accessToken } }`, { i: { email: 'nope', password: 'a long password', name: 'N' } }, ['input', 'email']],
     [`mutation($i: SignUpInput!) { signUp(input: $i) { accessToken } }`, { i: { email: 'ok@example.com', password: 'short', name: 'N' } }, ['input', 'password']],
+    [`mutation($i: SignUpInput!) { signUp(input: $i) { accessToken } }`, { i: { email: 'ok@example.com', password: 'a long password', name: '' } }, ['input', 'name']],
     [`mutation($i: CreateOrganizationInput!) { createOrganization(input: $i) { id } }`, { i: { name: 'x'.repeat(101) } }, ['input', 'name']],
+    [`mutation($i: CreateOrganizationInput!) { createOrganization(input: $i) { id } }`, { i: { name: '' } }, ['input', 'name']],
     [`mutation($i: CreatePromptInput!) { createPrompt(input: $i) { id } }`, { i: { name: '', template: 't' } }, ['input', 'name']],
     [`mutation($id: ID!) { switchOrganization(organizationId: $id) { accessToken } }`, { id: '12' }, ['organizationId']],
     [`query { prompts(first: 101) { edges { cursor } } }`, {}, ['first']],
+    [`query { prompts(after: "bm90IGEgY3Vyc29y") { edges { cursor } } }`, {}, ['after']],
   ];
   for (const [query, variables, path] of cases) {
     const res = await gql(stack.url, query, variables, alice.headers);
