@@ -40,8 +40,11 @@ export async function checkDependencies(config: Config): Promise<string[]> {
       'Redis',
       async () => {
         const redis = new Redis(config.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 3000, retryStrategy: () => null });
+        // Keep the socket's own error (ECONNREFUSED…) for the message, not ioredis' "Connection is closed".
+        let socketError: Error | undefined;
+        redis.on('error', (err: Error) => (socketError ??= err));
         try {
-          await redis.connect();
+          await redis.connect().catch((err: Error) => Promise.reject(socketError ?? err));
           await redis.ping();
         } finally {
           redis.disconnect();
