@@ -1,11 +1,12 @@
 import { createGateway } from '@lattice/gateway';
 import { createServer as createMonitoring } from '@lattice/monitoring';
 import { signPrincipal, SUBGRAPH_URL_ENV, type Principal, type ServiceServer, type SubgraphName, type SubgraphServer } from '@lattice/platform';
-import { collect, gql, sleep, wsClient, type Stack } from '@lattice/testing';
+import { collect, eventually, gql, sleep, wsClient, type Stack } from '@lattice/testing';
 import { onboard, startProduct, type Onboarded } from './helpers';
 
-// Until the gateway relays subscriptions (next issue), dashboards subscribe on the monitoring
-// subgraph itself, with the principal token the gateway would send.
+// The monitoring subgraph's own graphql-ws endpoint, called the way the gateway's subscription
+// layer calls it: with the internal principal token in connectionParams. Clients subscribe at
+// the gateway (gateway-subscriptions.test.ts).
 let stack: Stack;
 let alice: Onboarded;
 let bob: Onboarded;
@@ -47,7 +48,8 @@ test('metricRecorded reaches subscribers of its organization only, from either m
   try {
     const aliceEvents = collect(aliceClient, `subscription { metricRecorded(name: "queue_depth") { name value at recordedBy { id } } }`);
     const bobEvents = collect(bobClient, `subscription { metricRecorded(name: "queue_depth") { value } }`);
-    await sleep(300);
+    // one Redis channel per organization subscribed, acknowledged before anything is recorded
+    await eventually(() => stack.subgraphs.monitoring!.server.runtime.pubsub.channelCount, 2);
 
     for (const [url, value] of [[stack.url, 1], [secondGatewayUrl, 2], [stack.url, 3]] as const) {
       const res = await gql(url, RECORD, { v: value }, alice.headers);

@@ -15,7 +15,7 @@ type Handler = (payload: unknown) => void;
  * listeners it has. The prefix is applied by hand: ioredis `keyPrefix` does not cover PUBLISH.
  */
 export class PubSub {
-  private readonly handlers = new Map<string, Set<Handler>>();
+  private readonly channels = new Map<string, { handlers: Set<Handler>; subscribed: Promise<void>; acknowledged: boolean }>();
   private readonly subscriber: Redis;
 
   constructor(
@@ -31,25 +31,37 @@ export class PubSub {
     await this.publisher.publish(this.prefix + channel, JSON.stringify(payload));
   }
 
-  /** Listen to a channel; the returned function stops listening. */
+  /**
+   * Listen to a channel; resolves once Redis has acknowledged the SUBSCRIBE (for every caller,
+   * not only the first), so an event published afterwards is delivered. The returned function
+   * stops listening.
+   */
   async subscribe(channel: string, handler: Handler): Promise<() => Promise<void>> {
     const full = this.prefix + channel;
-    let set = this.handlers.get(full);
-    if (!set) {
-      set = new Set();
-      this.handlers.set(full, set);
-      await this.subscriber.subscribe(full);
+    let entry = this.channels.get(full);
+    if (!entry) {
+      const created = { handlers: new Set<Handler>(), acknowledged: false, subscribed: Promise.resolve() };
+      created.subscribed = this.subscriber.subscribe(full).then(
+        () => void (created.acknowledged = true),
+        (err: unknown) => {
+          if (this.channels.get(full) === created) this.channels.delete(full);
+          throw err;
+        },
+      );
+      entry = created;
+      this.channels.set(full, entry);
     }
-    set.add(handler);
+    entry.handlers.add(handler);
+    await entry.subscribed;
     let active = true;
     return async () => {
       if (!active) return;
       active = false;
-      const current = this.handlers.get(full);
+      const current = this.channels.get(full);
       if (!current) return;
-      current.delete(handler);
-      if (current.size === 0) {
-        this.handlers.delete(full);
+      current.handlers.delete(handler);
+      if (current.handlers.size === 0) {
+        this.channels.delete(full);
         await this.subscriber.unsubscribe(full);
       }
     };
@@ -100,8 +112,11 @@ export class PubSub {
     };
   }
 
+  /** Channels Redis has acknowledged a SUBSCRIBE for and that still have listeners. */
   get channelCount(): number {
-    return this.handlers.size;
+    let n = 0;
+    for (const c of this.channels.values()) if (c.acknowledged) n++;
+    return n;
   }
 
   /** Wait until the subscriber connection is up, so a stop never races a pending connect. */
@@ -110,13 +125,13 @@ export class PubSub {
   }
 
   async close(): Promise<void> {
-    this.handlers.clear();
+    this.channels.clear();
     await this.subscriber.quit();
   }
 
   private dispatch(channel: string, message: string) {
-    const set = this.handlers.get(channel);
-    if (!set) return;
+    const handlers = this.channels.get(channel)?.handlers;
+    if (!handlers) return;
     let payload: unknown;
     try {
       payload = JSON.parse(message);
@@ -124,6 +139,6 @@ export class PubSub {
       this.logger.warn({ err, channel }, 'dropped a malformed pub/sub message');
       return;
     }
-    for (const handler of set) handler(payload);
+    for (const handler of handlers) handler(payload);
   }
 }

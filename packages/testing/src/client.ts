@@ -95,3 +95,14 @@ function asError(error: unknown): Error {
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Poll `read` until it returns `expected` (or the time is up), then assert it does. */
+export async function eventually<T>(read: () => Promise<T> | T, expected: T, timeoutMs = 3000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = await read();
+  while (last !== expected && Date.now() < deadline) {
+    await sleep(20);
+    last = await read();
+  }
+  expect(last).toBe(expected);
+}
