@@ -12,6 +12,8 @@ export const ErrorCode = {
   QUOTA_EXCEEDED: 'QUOTA_EXCEEDED',
   RATE_LIMITED: 'RATE_LIMITED',
   BAD_REQUEST: 'BAD_REQUEST',
+  /** A service the operation depends on went away (e.g. a subgraph ended a subscription); retry. */
+  SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -45,6 +47,8 @@ export const notFound = (what: string) => make(ErrorCode.NOT_FOUND, `${what} not
 export const conflict = (message: string) => make(ErrorCode.CONFLICT, message);
 export const badRequest = (message: string) =>
   make(ErrorCode.BAD_REQUEST, message, { http: { status: 400 } });
+export const rateLimited = (message: string) => make(ErrorCode.RATE_LIMITED, message);
+export const serviceUnavailable = (message: string) => make(ErrorCode.SERVICE_UNAVAILABLE, message);
 export const badUserInput = (fields: FieldError[], message?: string) =>
   make(ErrorCode.BAD_USER_INPUT, message ?? fields.map((f) => `${f.path.join('.')}: ${f.message}`).join('; '), {
     fields,

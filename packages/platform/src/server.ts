@@ -7,7 +7,7 @@ import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin
 import { expressMiddleware } from '@as-integrations/express5';
 import cors from 'cors';
 import express from 'express';
-import type { GraphQLSchema } from 'graphql';
+import type { FormattedExecutionResult, GraphQLSchema } from 'graphql';
 import { WebSocketServer } from 'ws';
 import type { Config } from './config';
 import { createErrorFormatter } from './errors';
@@ -17,6 +17,12 @@ import { requestIdFrom, requestScope } from './request-scope';
 
 export const GRAPHQL_PATH = '/graphql';
 
+/** One GraphQL request through Apollo's whole pipeline (plugins, formatError), exactly as over HTTP. */
+export type ExecuteOperation<TContext> = (
+  request: { query: string; variables?: Record<string, unknown>; operationName?: string; extensions?: Record<string, unknown> },
+  context: TContext,
+) => Promise<FormattedExecutionResult>;
+
 export interface ServiceServerOptions<TContext extends BaseContext> {
   name: string;
   config: Config;
@@ -25,8 +31,11 @@ export interface ServiceServerOptions<TContext extends BaseContext> {
   graph: { schema: GraphQLSchema } | { gateway: Extract<ApolloServerOptions<TContext>, { gateway: unknown }>['gateway'] };
   /** Per HTTP request; may throw a GraphQLError with `extensions.http.status`. */
   context: (req: express.Request, requestId: string) => Promise<TContext>;
-  /** graphql-ws (or any WebSocket protocol) on the same port and path; returns its disposer. */
-  websocket?: (wss: WebSocketServer) => { dispose(): unknown };
+  /**
+   * graphql-ws (or any WebSocket protocol) on the same port and path; returns its disposer.
+   * `execute` runs queries and mutations arriving over the socket through Apollo, like HTTP ones.
+   */
+  websocket?: (wss: WebSocketServer, execute: ExecuteOperation<TContext>) => { dispose(): unknown };
   /** Named checks behind /readyz; each resolves when its dependency answers. */
   readiness: Record<string, () => Promise<unknown>>;
   plugins?: ApolloServerPlugin<TContext>[];
@@ -49,7 +58,7 @@ export function createServiceServer<TContext extends BaseContext>(options: Servi
   const app = express();
   const httpServer = createHttpServer(app);
   const wss = options.websocket ? new WebSocketServer({ server: httpServer, path: GRAPHQL_PATH }) : undefined;
-  const wsCleanup = wss && options.websocket ? options.websocket(wss) : undefined;
+  let wsCleanup: { dispose(): unknown } | undefined;
   const production = config.NODE_ENV === 'production';
 
   const apollo = new ApolloServer<TContext>({
@@ -77,6 +86,12 @@ export function createServiceServer<TContext extends BaseContext>(options: Servi
       ...(options.plugins ?? []),
     ],
   });
+  const executeOperation: ExecuteOperation<TContext> = async (request, contextValue) => {
+    const { body } = await apollo.executeOperation(request, { contextValue });
+    if (body.kind !== 'single') throw new Error('Incremental delivery is not supported over WebSocket');
+    return body.singleResult;
+  };
+  if (wss && options.websocket) wsCleanup = options.websocket(wss, executeOperation);
 
   app.disable('x-powered-by');
   app.use((req, res, next) => {

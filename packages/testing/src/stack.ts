@@ -12,6 +12,10 @@ export interface Stack {
   url: string;
   subgraphs: Partial<Record<SubgraphName, { server: SubgraphServer; url: string }>>;
   gateway?: ServiceServer;
+  /** Stop one subgraph (as a crash or deploy would); the gateway keeps its URL. */
+  stopSubgraph(name: SubgraphName): Promise<void>;
+  /** Start a fresh instance of a stopped subgraph on the port it had. */
+  startSubgraph(name: SubgraphName): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -26,10 +30,27 @@ export async function startStack(options: {
 }): Promise<Stack> {
   const config = options.config ?? (await testConfig());
   const subgraphs: Stack['subgraphs'] = {};
+  const stopped: Partial<Record<SubgraphName, string>> = {};
   const stack: Stack = {
     config,
     url: '',
     subgraphs,
+    async stopSubgraph(name) {
+      const running = subgraphs[name];
+      if (!running) throw new Error(`${name} is not running`);
+      delete subgraphs[name];
+      stopped[name] = running.url;
+      await running.server.stop();
+    },
+    async startSubgraph(name) {
+      const url = stopped[name];
+      const factory = options.subgraphs[name];
+      if (!url || !factory) throw new Error(`${name} was not stopped by stopSubgraph`);
+      const server = await factory(config);
+      await server.start(Number(new URL(url).port), '127.0.0.1');
+      delete stopped[name];
+      subgraphs[name] = { server, url };
+    },
     async stop() {
       await stack.gateway?.stop();
       await Promise.all(Object.values(subgraphs).map((s) => s?.server.stop()));
