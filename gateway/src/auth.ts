@@ -1,6 +1,12 @@
 import { AccessTokenVerifier, loadKeyPair, principalFromAccessClaims, unauthenticated, type Config, type Principal } from '@lattice/platform';
 
-export type Authenticate = (authorization: string | undefined) => Promise<Principal | null>;
+export interface Authenticated {
+  principal: Principal;
+  /** When the credential stops being valid (epoch ms): a WebSocket is closed then. */
+  expiresAt: number;
+}
+
+export type Authenticate = (authorization: string | undefined) => Promise<Authenticated | null>;
 
 /**
  * Bearer access tokens, verified with accounts' public key. No header is anonymous; a header
@@ -16,6 +22,6 @@ export async function createAuthenticator(config: Config): Promise<Authenticate>
     if (scheme?.toLowerCase() !== 'bearer' || !token) throw unauthenticated('Authorization must be "Bearer <token>"', 401);
     const claims = await verifier.verify(token);
     if (!claims) throw unauthenticated('Invalid or expired access token', 401);
-    return principalFromAccessClaims(claims);
+    return { principal: principalFromAccessClaims(claims), expiresAt: claims.exp * 1000 };
   };
 }
