@@ -1,5 +1,5 @@
 import type { Browser, Page } from 'playwright-core';
-import { bearer, gql, type Stack } from '@lattice/testing';
+import { bearer, eventually, gql, type Stack } from '@lattice/testing';
 import { startProduct } from '../e2e/helpers';
 import { launchChromium, startWebConsole } from './web';
 
@@ -81,4 +81,33 @@ test('wrong credentials are refused with one message, whichever is wrong', async
   await page.getByRole('button', { name: 'Log in', exact: true }).last().click();
   await page.getByText(/invalid email or password/i).waitFor();
   expect(await profile().count()).toBe(0);
+});
+
+test('the me page shows a metric live, streamed through the gateway over graphql-ws', async () => {
+  const email = `live.${Date.now()}@example.com`;
+  await signUp(email, 'a long password');
+  await page.getByLabel('New organization').fill('Live Co');
+  await page.getByRole('button', { name: /create/i }).click();
+  await profile().getByText('Live Co').waitFor();
+  const card = page.locator('section.live-metric');
+  await card.getByText('Waiting for').waitFor();
+  // The subscription is open at the gateway and acknowledged by Redis before anything is recorded.
+  const monitoring = stack.subgraphs.monitoring!.server.runtime.pubsub;
+  await eventually(() => monitoring.channelCount > 0, true, 10_000);
+
+  // Record as the same user, acting for the same organization, through the gateway's HTTP side.
+  const logIn = await gql(stack.url, `mutation($i: LogInInput!) { logIn(input: $i) { accessToken } }`, { i: { email, password: 'a long password' } });
+  const me = await gql(stack.url, `{ me { memberships { organization { id } } } }`, {}, bearer(logIn.body.data.logIn.accessToken));
+  const switched = await gql(stack.url, `mutation($id: ID!) { switchOrganization(organizationId: $id) { accessToken } }`, { id: me.body.data.me.memberships[0].organization.id }, bearer(logIn.body.data.logIn.accessToken));
+  const headers = bearer(switched.body.data.switchOrganization.accessToken);
+  for (const value of [12.5, 40, 7]) {
+    const res = await gql(stack.url, `mutation($v: Float!) { recordMetric(input: { name: "latency_ms", value: $v }) { value } }`, { v: value }, headers);
+    expect(res.body.errors).toBeUndefined();
+  }
+  await card.getByTestId('live-value').filter({ hasText: /^7$/ }).waitFor();
+  await card.getByText('by Ada Lovelace').waitFor();
+  await card.getByRole('img', { name: 'Recent values of latency_ms' }).waitFor();
+  const path = await card.locator('svg.sparkline path').getAttribute('d');
+  expect(path?.match(/[ML]/g)).toHaveLength(3); // one point per event received
+  if (process.env.SCREENSHOT_DIR) await page.screenshot({ path: `${process.env.SCREENSHOT_DIR}/console-live.png`, fullPage: true });
 });

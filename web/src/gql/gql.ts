@@ -19,6 +19,7 @@ type Documents = {
     "\n  query Plans {\n    plans {\n      id\n      ...PlanCard_plan\n    }\n  }\n": typeof types.PlansDocument,
     "\n  fragment PlanCard_plan on Plan {\n    id\n    name\n    priceCents\n    currency\n    interval\n    limits {\n      feature\n      limit\n    }\n  }\n": typeof types.PlanCard_PlanFragmentDoc,
     "\n  query MePage {\n    me {\n      id\n      name\n      email\n      createdAt\n      memberships {\n        role\n        organization {\n          id\n          name\n          subscription {\n            id\n            plan {\n              id\n            }\n          }\n        }\n        ...MembershipCard_membership\n      }\n    }\n  }\n": typeof types.MePageDocument,
+    "\n  subscription LiveMetric($name: String!) {\n    metricRecorded(name: $name) {\n      value\n      at\n      recordedBy {\n        name\n      }\n    }\n  }\n": typeof types.LiveMetricDocument,
     "\n  mutation CreateOrganization($input: CreateOrganizationInput!) {\n    createOrganization(input: $input) {\n      id\n      name\n      slug\n    }\n  }\n": typeof types.CreateOrganizationDocument,
     "\n  fragment MembershipCard_membership on Membership {\n    role\n    organization {\n      id\n      name\n      slug\n      subscription {\n        id\n        status\n        currentPeriodEnd\n        plan {\n          id\n          name\n          priceCents\n          currency\n          interval\n        }\n      }\n    }\n  }\n": typeof types.MembershipCard_MembershipFragmentDoc,
     "\n  mutation SwitchOrganization($organizationId: ID!) {\n    switchOrganization(organizationId: $organizationId) {\n      accessToken\n      refreshToken\n    }\n  }\n": typeof types.SwitchOrganizationDocument,
@@ -30,6 +31,7 @@ const documents: Documents = {
     "\n  query Plans {\n    plans {\n      id\n      ...PlanCard_plan\n    }\n  }\n": types.PlansDocument,
     "\n  fragment PlanCard_plan on Plan {\n    id\n    name\n    priceCents\n    currency\n    interval\n    limits {\n      feature\n      limit\n    }\n  }\n": types.PlanCard_PlanFragmentDoc,
     "\n  query MePage {\n    me {\n      id\n      name\n      email\n      createdAt\n      memberships {\n        role\n        organization {\n          id\n          name\n          subscription {\n            id\n            plan {\n              id\n            }\n          }\n        }\n        ...MembershipCard_membership\n      }\n    }\n  }\n": types.MePageDocument,
+    "\n  subscription LiveMetric($name: String!) {\n    metricRecorded(name: $name) {\n      value\n      at\n      recordedBy {\n        name\n      }\n    }\n  }\n": types.LiveMetricDocument,
     "\n  mutation CreateOrganization($input: CreateOrganizationInput!) {\n    createOrganization(input: $input) {\n      id\n      name\n      slug\n    }\n  }\n": types.CreateOrganizationDocument,
     "\n  fragment MembershipCard_membership on Membership {\n    role\n    organization {\n      id\n      name\n      slug\n      subscription {\n        id\n        status\n        currentPeriodEnd\n        plan {\n          id\n          name\n          priceCents\n          currency\n          interval\n        }\n      }\n    }\n  }\n": types.MembershipCard_MembershipFragmentDoc,
     "\n  mutation SwitchOrganization($organizationId: ID!) {\n    switchOrganization(organizationId: $organizationId) {\n      accessToken\n      refreshToken\n    }\n  }\n": types.SwitchOrganizationDocument,
@@ -70,6 +72,10 @@ export function graphql(source: "\n  fragment PlanCard_plan on Plan {\n    id\n 
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  query MePage {\n    me {\n      id\n      name\n      email\n      createdAt\n      memberships {\n        role\n        organization {\n          id\n          name\n          subscription {\n            id\n            plan {\n              id\n            }\n          }\n        }\n        ...MembershipCard_membership\n      }\n    }\n  }\n"): (typeof documents)["\n  query MePage {\n    me {\n      id\n      name\n      email\n      createdAt\n      memberships {\n        role\n        organization {\n          id\n          name\n          subscription {\n            id\n            plan {\n              id\n            }\n          }\n        }\n        ...MembershipCard_membership\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription LiveMetric($name: String!) {\n    metricRecorded(name: $name) {\n      value\n      at\n      recordedBy {\n        name\n      }\n    }\n  }\n"): (typeof documents)["\n  subscription LiveMetric($name: String!) {\n    metricRecorded(name: $name) {\n      value\n      at\n      recordedBy {\n        name\n      }\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

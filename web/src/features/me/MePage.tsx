@@ -4,6 +4,7 @@ import { graphql } from '../../gql';
 import { errorMessages } from '../../lib/errors';
 import { clearSession, useActiveOrganizationId } from '../../lib/session';
 import { PlansList } from '../billing/PlansList';
+import { LiveMetricCard } from '../monitoring/LiveMetricCard';
 import { CreateOrganizationForm } from '../organizations/CreateOrganizationForm';
 import { MembershipList } from '../organizations/MembershipList';
 import { ProfileCard } from './ProfileCard';
@@ -34,9 +35,8 @@ const MePageQuery = graphql(`
 `);
 
 /**
- * The signed-in home. Sections are cards in a responsive grid (one column on a phone).
- * Live widgets (graphql-ws subscriptions via urql's useSubscription, e.g. a metric tile
- * in features/monitoring) go into this grid as further <section className="card"> items.
+ * The signed-in home. Sections are cards in a responsive grid (one column on a phone); the
+ * live metric (a graphql-ws subscription through the gateway) needs an active organization.
  */
 export function MePage() {
   const activeOrganizationId = useActiveOrganizationId();
@@ -92,6 +92,8 @@ export function MePage() {
         />
         <CreateOrganizationForm onCreatedWithoutSwitch={refetchMe} />
       </section>
+
+      {activeMembership ? <LiveMetricCard key={activeMembership.organization.id} /> : null}
 
       <section className="card" aria-labelledby="plans-title">
         <h2 id="plans-title">Plans</h2>
