@@ -88,9 +88,14 @@ export async function runService(name: string, port: (config: Config) => number,
     stopping = true;
     logger.info({ signal }, `${name} stopping`);
     const timer = setTimeout(() => process.exit(1), 10_000).unref();
-    await server.stop().catch((err) => logger.error({ err }, 'error while stopping'));
+    const started = Date.now();
+    const ok = await server.stop().then(
+      () => true,
+      (err: unknown) => (logger.error({ err }, 'error while stopping'), false),
+    );
     clearTimeout(timer);
-    process.exit(0);
+    logger.info({ ms: Date.now() - started }, `${name} stopped`);
+    process.exit(ok ? 0 : 1);
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));

@@ -65,6 +65,8 @@ export function createServiceServer<TContext extends BaseContext>(options: Servi
     ...(options.graph as { schema: GraphQLSchema }),
     introspection: true,
     includeStacktraceInErrorResponses: false,
+    // runService owns SIGTERM/SIGINT; Apollo's own handler would race it and stall the drain.
+    stopOnTerminationSignals: false,
     formatError: createErrorFormatter(logger),
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
