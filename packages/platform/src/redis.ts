@@ -1,4 +1,5 @@
 import Redis, { type RedisOptions } from 'ioredis';
+import { createChannel } from './channel';
 import type { Logger } from './logger';
 
 export type { Redis };
@@ -68,48 +69,24 @@ export class PubSub {
   }
 
   /**
-   * The channel as an async iterator for a GraphQL subscription. Written by hand so that
-   * `return()` (client gone) unsubscribes at once even while no event is pending; the buffer
-   * is bounded, dropping the oldest events of a consumer that cannot keep up.
+   * The channel as an async iterator for a GraphQL subscription: `return()` (client gone)
+   * unsubscribes at once even while no event is pending; the buffer is bounded, dropping the
+   * oldest events of a consumer that cannot keep up.
    */
   iterate<T>(channel: string, options: { maxBuffer?: number; filter?: (payload: T) => boolean } = {}): AsyncIterableIterator<T> {
-    const maxBuffer = options.maxBuffer ?? 1000;
-    const buffer: T[] = [];
-    const waiting: ((r: IteratorResult<T>) => void)[] = [];
-    let done = false;
-    const ready = this.subscribe(channel, (payload) => {
-      const value = payload as T;
-      if (done || (options.filter && !options.filter(value))) return;
-      const next = waiting.shift();
-      if (next) return next({ value, done: false });
-      buffer.push(value);
-      if (buffer.length > maxBuffer) buffer.shift();
+    let unsubscribe: (() => Promise<void>) | undefined;
+    const events = createChannel<T>({
+      maxBuffer: options.maxBuffer ?? 1000,
+      onOverflow: () => this.logger.warn({ channel }, 'subscriber too slow: dropping its oldest events'),
+      onClose: () => void unsubscribe?.(),
     });
-    const finish = async (): Promise<IteratorResult<T>> => {
-      if (!done) {
-        done = true;
-        for (const w of waiting.splice(0)) w({ value: undefined, done: true });
-        buffer.length = 0;
-        await (await ready)();
-      }
-      return { value: undefined, done: true };
-    };
-    return {
-      next: async () => {
-        await ready;
-        if (buffer.length) return { value: buffer.shift() as T, done: false };
-        if (done) return { value: undefined, done: true };
-        return new Promise<IteratorResult<T>>((resolve) => waiting.push(resolve));
-      },
-      return: finish,
-      throw: async (err) => {
-        await finish();
-        throw err;
-      },
-      [Symbol.asyncIterator]() {
-        return this;
-      },
-    };
+    this.subscribe(channel, (payload) => {
+      if (!options.filter || options.filter(payload as T)) events.push(payload as T);
+    }).then(
+      (stop) => (events.closed ? void stop() : (unsubscribe = stop)),
+      (err: unknown) => events.fail(err),
+    );
+    return events.iterator;
   }
 
   /** Channels Redis has acknowledged a SUBSCRIBE for and that still have listeners. */
