@@ -291,16 +291,18 @@ test('bad subscriptions get errors with codes, and one connection may run at mos
     await badName.next(2);
     expect(badName.completed).toBe(true);
 
-    const open = Array.from({ length: 100 }, () => collect(client, `subscription { metricRecorded(name: "many") { value } }`));
-    await upstreamReady(1, 100);
-    const tooMany = collect(client, `subscription { metricRecorded(name: "many") { value } }`);
+    // Distinct names: identical subscriptions would share one upstream subscription.
+    const many = (i: number) => `subscription { metricRecorded(name: "many_${i}") { value } }`;
+    const open = Array.from({ length: 100 }, (_, i) => collect(client, many(i)));
+    await upstreamReady(100);
+    const tooMany = collect(client, many(100));
     await expect(tooMany.next(1)).rejects.toThrow(/RATE_LIMITED/);
     expect((tooMany.error as any[])[0].message).toMatch(/At most 100 operations/);
-    await record(alice, 'many', 1);
+    await record(alice, 'many_99', 1);
     await open[99]!.next(1);
     open[0]!.dispose();
     await eventually(gauge, 99);
-    const again = collect(client, `subscription { metricRecorded(name: "many") { value } }`);
+    const again = collect(client, many(100));
     await eventually(gauge, 100);
     again.dispose();
   } finally {
@@ -346,12 +348,44 @@ test('queries and mutations over the WebSocket get exactly what HTTP gets', asyn
   }
 });
 
+test('identical subscriptions of one principal share one upstream subscription; others do not', async () => {
+  const [first, second, third] = [wsClient(stack.url, auth(alice)), wsClient(stack.url, auth(alice)), wsClient(stack.url, auth(alice))];
+  const bobClient = wsClient(stack.url, auth(bob));
+  try {
+    const a = collect(first, LIVE, { name: 'shared' });
+    const b = collect(second, LIVE, { name: 'shared' });
+    const otherName = collect(third, LIVE, { name: 'shared_other' });
+    const otherPrincipal = collect(bobClient, LIVE, { name: 'shared' });
+    // alice×shared (twice, shared), alice×shared_other, bob×shared: three upstream subscriptions
+    await upstreamReady(3);
+    await record(alice, 'shared', 5);
+    const [ea, eb] = [(await a.next(1))[0]!, (await b.next(1))[0]!];
+    expect(ea).toEqual(eb);
+    expect((ea.data as any).metricRecorded).toMatchObject({ value: 5, recordedBy: { email: alice.email, memberships: membershipOf('Alice Subscribes') } });
+
+    // One subscriber leaving keeps the shared subscription open for the other.
+    a.dispose();
+    await sleep(50);
+    expect(await gauge()).toBe(3);
+    await record(alice, 'shared', 6);
+    expect((await b.next(2)).map((e) => (e.data as any).metricRecorded.value)).toEqual([5, 6]);
+    b.dispose();
+    await eventually(gauge, 2);
+    expect(otherName.events).toHaveLength(0);
+    expect(otherPrincipal.events).toHaveLength(0);
+  } finally {
+    await Promise.all([first, second, third, bobClient].map((c) => c.dispose()));
+  }
+  await eventually(gauge, 0);
+});
+
 test('after 200 connect/subscribe/disconnect cycles no upstream subscription is left open', async () => {
-  const query = `subscription { metricRecorded(name: "churn") { value recordedBy { email } } }`;
+  // A name per client: identical subscriptions would share one upstream subscription.
+  const query = (i: number) => `subscription { metricRecorded(name: "churn_${i}") { value recordedBy { email } } }`;
   let peak = 0;
   for (let batch = 0; batch < 10; batch++) {
     const clients = Array.from({ length: 20 }, () => wsClient(stack.url, auth(alice)));
-    const subs = clients.map((c) => collect(c, query));
+    const subs = clients.map((c, i) => collect(c, query(i)));
     // Half leave at once, racing the gateway's upstream set-up; the other half once it is open.
     await Promise.all(clients.slice(0, 10).map((c) => c.dispose()));
     await eventually(async () => (await gauge()) >= 10, true);

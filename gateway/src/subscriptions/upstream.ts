@@ -1,7 +1,7 @@
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { createClient, type Client, type FormattedExecutionResult, type SubscribePayload } from 'graphql-ws';
 import WebSocket from 'ws';
-import { serviceUnavailable, type Logger } from '@lattice/platform';
+import { createChannel, serviceUnavailable, type Logger, type Principal } from '@lattice/platform';
 
 export type Event = FormattedExecutionResult;
 
@@ -44,96 +44,43 @@ export function upstreamFailure(service: string, err: unknown): Error {
 
 export interface UpstreamOptions {
   stats: SubscriptionStats;
-  /** Events kept for a client that reads slower than the subgraph sends; the oldest are dropped. */
+  /** Events kept for a consumer that reads slower than the subgraph sends; the oldest are dropped. */
   maxBuffer: number;
   logger: Logger;
 }
 
 /**
- * One subscription on a subgraph as an async iterator, written by hand: `return()` (client
- * complete or gone) completes the upstream subscription at once, even while `next()` is parked
- * waiting for an event. An `async function*` would stay parked until the next event: a leak.
- * A subgraph that fails or closes surfaces once as a rejected `next()`, after buffered events.
+ * One subscription on a subgraph as an async iterator: `return()` completes it upstream at once
+ * (see createChannel); a subgraph that fails or closes surfaces once as a rejected `next()`,
+ * after the events already buffered.
  */
-export function upstreamSubscription(client: Client, service: string, payload: SubscribePayload, options: UpstreamOptions): AsyncIterableIterator<Event> {
-  const buffer: Event[] = [];
-  const waiting: Array<{ resolve: (r: IteratorResult<Event>) => void; reject: (e: unknown) => void }> = [];
-  let ended = false;
-  let failure: Error | undefined;
-  let released = false;
-  let warnedOverflow = false;
+export function upstreamSubscription(
+  client: Client,
+  service: string,
+  payload: SubscribePayload,
+  options: UpstreamOptions,
+  onClose: () => void = () => {},
+): AsyncIterableIterator<Event> {
   let unsubscribe = () => {};
-
-  const release = () => {
-    if (released) return;
-    released = true;
-    options.stats.upstreamSubscriptions--;
-    unsubscribe();
-  };
-  const wake = () => {
-    for (const w of waiting.splice(0)) {
-      if (failure) {
-        const f = failure;
-        failure = undefined;
-        w.reject(f);
-      } else w.resolve(DONE);
-    }
-  };
-  const end = (err?: Error) => {
-    if (ended) return;
-    ended = true;
-    failure = err;
-    release();
-    wake();
-  };
-
+  const events = createChannel<Event>({
+    maxBuffer: options.maxBuffer,
+    onOverflow: () => options.logger.warn({ subgraph: service, maxBuffer: options.maxBuffer }, 'subscriber too slow: dropping its oldest events'),
+    onClose: () => {
+      options.stats.upstreamSubscriptions--;
+      unsubscribe();
+      onClose();
+    },
+  });
   options.stats.upstreamSubscriptions++;
   unsubscribe = client.subscribe<Record<string, unknown>, Record<string, unknown>>(payload, {
-    next: (value) => {
-      if (ended) return;
-      const w = waiting.shift();
-      if (w) return w.resolve({ value, done: false });
-      buffer.push(value);
-      if (buffer.length > options.maxBuffer) {
-        buffer.shift();
-        if (!warnedOverflow) options.logger.warn({ subgraph: service, maxBuffer: options.maxBuffer }, 'subscriber too slow: dropping its oldest events');
-        warnedOverflow = true;
-      }
-    },
+    next: (value) => events.push(value),
     error: (err) => {
       options.logger.warn({ subgraph: service, cause: describe(err) }, 'upstream subscription failed');
-      end(upstreamFailure(service, err));
+      events.fail(upstreamFailure(service, err));
     },
-    complete: () => end(),
+    complete: () => events.end(),
   });
-
-  return {
-    next() {
-      if (buffer.length) return Promise.resolve({ value: buffer.shift() as Event, done: false });
-      if (failure) {
-        const f = failure;
-        failure = undefined;
-        return Promise.reject(f);
-      }
-      if (ended) return Promise.resolve(DONE);
-      return new Promise((resolve, reject) => waiting.push({ resolve, reject }));
-    },
-    return() {
-      buffer.length = 0;
-      failure = undefined;
-      end();
-      return Promise.resolve(DONE);
-    },
-    throw(err: unknown) {
-      buffer.length = 0;
-      failure = undefined;
-      end();
-      return Promise.reject(err);
-    },
-    [Symbol.asyncIterator]() {
-      return this;
-    },
-  };
+  return events.iterator;
 }
 
 /** Maps each event, keeping `return()` immediate: it goes straight to the source. */
@@ -158,39 +105,50 @@ export function mapEvents<T, U>(source: AsyncIterableIterator<T>, map: (value: T
 }
 
 /**
- * The upstream side of one client connection: a graphql-ws client per subgraph URL, made on
- * first use and multiplexing that connection's subscriptions. It connects lazily with a freshly
- * signed principal and closes when its last subscription ends; after a subgraph restart the
- * next subscription simply connects again.
+ * graphql-ws clients to the subgraphs, one per (subgraph URL, principal), multiplexing every
+ * subscription of that principal. Each connects lazily with a freshly signed principal token and
+ * is disposed with its last subscription; after a subgraph restart the next one reconnects.
  */
-export class UpstreamPool {
-  private readonly clients = new Map<string, Client>();
+export class UpstreamClients {
+  private readonly clients = new Map<string, { client: Client; users: number }>();
 
-  constructor(
-    private readonly connectionParams: () => Promise<Record<string, unknown>>,
-    private readonly options: UpstreamOptions,
-  ) {}
+  constructor(private readonly connectionParams: (principal: Principal | null) => Promise<Record<string, unknown>>) {}
 
-  subscribe(url: string, service: string, payload: SubscribePayload): AsyncIterableIterator<Event> {
-    let client = this.clients.get(url);
-    if (!client) {
-      client = createClient({
+  /** A client for `url` acting as `principal`; call `release` when its subscription has ended. */
+  acquire(url: string, principalKey: string, principal: Principal | null): { client: Client; release: () => void } {
+    const key = `${url}\n${principalKey}`;
+    let entry = this.clients.get(key);
+    if (!entry) {
+      const client = createClient({
         url: url.replace(/^http/, 'ws'),
         webSocketImpl: WebSocket,
-        connectionParams: this.connectionParams,
+        connectionParams: () => this.connectionParams(principal),
         lazy: true,
         // A failure is the client's to see (and to resubscribe): no silent retries here.
         retryAttempts: 0,
       });
-      this.clients.set(url, client);
+      entry = { client, users: 0 };
+      this.clients.set(key, entry);
     }
-    return upstreamSubscription(client, service, payload, this.options);
+    const current = entry;
+    current.users++;
+    let released = false;
+    return {
+      client: current.client,
+      release: () => {
+        if (released) return;
+        released = true;
+        if (--current.users > 0) return;
+        if (this.clients.get(key) === current) this.clients.delete(key);
+        // A client still connecting to a subgraph that is down rejects here; nothing is left to release.
+        void Promise.resolve(current.client.dispose()).catch(() => undefined);
+      },
+    };
   }
 
   async dispose(): Promise<void> {
     const clients = [...this.clients.values()];
     this.clients.clear();
-    // A client still connecting to a subgraph that is down rejects here; nothing is left to release.
-    await Promise.allSettled(clients.map((c) => c.dispose()));
+    await Promise.allSettled(clients.map((c) => c.client.dispose()));
   }
 }

@@ -29,7 +29,8 @@ import type { GatewayContext } from '../context';
 import { authenticateConnection, closeAtExpiry } from './connection-auth';
 import { eventQueryPlan, executeEvent, type EventExecution } from './execute-event';
 import { planSubscription, type SupergraphSnapshot } from './planner';
-import { mapEvents, UpstreamErrors, UpstreamPool, type SubscriptionStats } from './upstream';
+import { SharedSubscriptions } from './shared';
+import { mapEvents, UpstreamClients, UpstreamErrors, upstreamSubscription, type SubscriptionStats } from './upstream';
 
 export interface SubscriptionServerOptions {
   supergraph: () => SupergraphSnapshot | undefined;
@@ -50,7 +51,6 @@ export interface SubscriptionServerOptions {
 
 interface Connection {
   principal: Principal | null;
-  upstream: UpstreamPool;
   cancelExpiry: () => void;
 }
 
@@ -90,12 +90,19 @@ export function createSubscriptionServer(options: SubscriptionServerOptions) {
 
   return (wss: WebSocketServer, execute: ExecuteOperation<GatewayContext>) => {
     const connections = new Set<Connection>();
-    const close = async (connection: Connection) => {
+    // graphql-ws returns every operation's iterator when a socket closes; that releases upstream.
+    const close = (connection: Connection) => {
       if (!connections.delete(connection)) return;
       stats.connections--;
       connection.cancelExpiry();
-      await connection.upstream.dispose();
     };
+    const upstreamClients = new UpstreamClients(async (principal) =>
+      principal ? { principal: await signPrincipal(principal, options.internalTokenSecret) } : {},
+    );
+    const shared = new SharedSubscriptions<FormattedExecutionResult>({
+      maxBuffer,
+      onOverflow: () => logger.warn({ maxBuffer }, 'client too slow: dropping its oldest events'),
+    });
 
     const subscription = (
       connection: Connection,
@@ -131,17 +138,20 @@ export function createSubscriptionServer(options: SubscriptionServerOptions) {
             return { data: null, errors: [options.formatError(error.toJSON(), error)] };
           }
         });
+      const payload = {
+        query: plan.primary.operation,
+        operationName: plan.primary.operationName,
+        // Only what the subgraph's operation declares: the rest may be meant for other subgraphs.
+        variables: pick(variables, plan.primary.variableUsages),
+      };
+      const principalKey = JSON.stringify(connection.principal);
+      const open = () => {
+        const { client, release } = upstreamClients.acquire(url, principalKey, connection.principal);
+        return mapEvents(upstreamSubscription(client, plan.primary.serviceName, payload, { stats, maxBuffer, logger }, release), onEvent);
+      };
       return {
-        run: () => {
-          const upstream = connection.upstream.subscribe(url, plan.primary.serviceName, {
-            query: plan.primary.operation,
-            operationName: plan.primary.operationName,
-            // Only what the subgraph's operation declares: the rest may be meant for other subgraphs.
-            variables: pick(variables, plan.primary.variableUsages),
-          });
-          // Results are formatted already; onNext passes them on unchanged.
-          return mapEvents(upstream, onEvent) as AsyncIterableIterator<unknown> as AsyncIterableIterator<ExecutionResult>;
-        },
+        // The same principal, operation and variables: one upstream subscription, one execution per event.
+        run: () => shared.subscribe(JSON.stringify([principalKey, operationName ?? null, source, variables]), open) as AsyncIterableIterator<unknown> as AsyncIterableIterator<ExecutionResult>,
       };
     };
 
@@ -154,11 +164,6 @@ export function createSubscriptionServer(options: SubscriptionServerOptions) {
           const { principal } = identity;
           const connection: Connection = {
             principal,
-            upstream: new UpstreamPool(async () => (principal ? { principal: await signPrincipal(principal, options.internalTokenSecret) } : {}), {
-              stats,
-              maxBuffer,
-              logger,
-            }),
             cancelExpiry: identity.expiresAt
               ? closeAtExpiry(identity.expiresAt, () => ctx.extra.socket.close(CloseCode.Forbidden, 'Access token expired'))
               : () => {},
@@ -222,8 +227,8 @@ export function createSubscriptionServer(options: SubscriptionServerOptions) {
         subscribe: (args) => (args.contextValue as PreparedOperation).run(),
         onNext: (_ctx, _id, _payload, _args, result) => result as FormattedExecutionResult,
         onError: (_ctx, _id, _payload, errors) => formatErrors(errors),
-        onClose: async (ctx) => {
-          if (ctx.extra.connection) await close(ctx.extra.connection);
+        onClose: (ctx) => {
+          if (ctx.extra.connection) close(ctx.extra.connection);
         },
       },
       wss,
@@ -232,7 +237,8 @@ export function createSubscriptionServer(options: SubscriptionServerOptions) {
     return {
       async dispose() {
         // Release the subgraphs first: closing client sockets waits for their close handshake.
-        await Promise.all([...connections].map(close));
+        await upstreamClients.dispose();
+        for (const connection of [...connections]) close(connection);
         await server.dispose();
       },
     };
