@@ -4,7 +4,7 @@ import { createAuthenticator } from './auth';
 import { localSubgraphs, readSupergraph, subgraphUrl } from './config';
 import type { GatewayContext } from './context';
 import { rejectSubscriptionsOverHttp } from './plugins';
-import { PrincipalDataSource } from './principal-data-source';
+import { PrincipalDataSource, PrincipalSigner } from './principal-data-source';
 import { trackSupergraph } from './subscriptions/planner';
 import type { SubscriptionStats } from './subscriptions/upstream';
 import { createSubscriptionServer } from './subscriptions/ws-server';
@@ -17,6 +17,7 @@ export async function createGateway(config: Config): Promise<ServiceServer> {
   const metrics = createMetrics('gateway');
   const authenticate = await createAuthenticator(config);
   const services = new Map<string, { url: string; dataSource: PrincipalDataSource }>();
+  const signer = new PrincipalSigner(config.INTERNAL_TOKEN_SECRET);
   const gateway = new ApolloGateway({
     ...(config.SUPERGRAPH === 'introspect'
       ? { supergraphSdl: new IntrospectAndCompose({ subgraphs: localSubgraphs(config) }) }
@@ -24,7 +25,7 @@ export async function createGateway(config: Config): Promise<ServiceServer> {
     buildService: ({ name, url }) => {
       const target = subgraphUrl(config, name, url);
       if (!target) throw new Error(`No URL for subgraph ${name}`);
-      const dataSource = new PrincipalDataSource(target, config.INTERNAL_TOKEN_SECRET);
+      const dataSource = new PrincipalDataSource(target, signer);
       services.set(name, { url: target, dataSource });
       return dataSource;
     },
