@@ -8,7 +8,6 @@ const fs = require('node:fs');
 const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
-const { Client } = require('pg');
 const Redis = require('ioredis');
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -46,20 +45,6 @@ function tail(file, lines = 30) {
 
 /** Every started stack, so an interrupted run can still stop them. */
 const running = new Set();
-
-async function dropDatabase(databaseUrl) {
-  const url = new URL(databaseUrl);
-  const name = decodeURIComponent(url.pathname.slice(1));
-  if (!name.startsWith('lattice_bench_')) throw new Error(`refusing to drop ${name}`);
-  url.pathname = '/postgres';
-  const client = new Client({ connectionString: url.toString() });
-  await client.connect();
-  try {
-    await client.query(`drop database if exists "${name}" with (force)`);
-  } finally {
-    await client.end();
-  }
-}
 
 async function deleteRedisKeys(redisUrl, prefix) {
   const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
@@ -156,7 +141,7 @@ async function startStack({ gatewayNodeArgs = [], inspect = [], label = 'bench' 
         }
       }
       const problems = [];
-      if (databaseCreated) await dropDatabase(databaseUrl).catch((err) => problems.push(`could not drop ${databaseUrl}: ${err.message}`));
+      if (databaseCreated) await platform().dropDatabase(databaseUrl, 'lattice_bench_').catch((err) => problems.push(`could not drop ${databaseUrl}: ${err.message}`));
       await deleteRedisKeys(redisUrl, redisPrefix).catch((err) => problems.push(`could not delete Redis keys ${redisPrefix}*: ${err.message}`));
       if (failed) console.error(`  service logs kept in ${logDir}`);
       else fs.rmSync(logDir, { recursive: true, force: true });

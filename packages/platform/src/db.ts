@@ -15,14 +15,23 @@ export interface DatabaseOptions {
   migrations: MigrationObject[];
 }
 
-/** Create the configured database when it does not exist yet (first start on a fresh machine). */
-export async function ensureDatabase(databaseUrl: string): Promise<void> {
+/** Runs `work` on the server's maintenance database, for statements about the database itself. */
+async function withMaintenance<T>(databaseUrl: string, work: (client: Client, name: string) => Promise<T>): Promise<T> {
   const url = new URL(databaseUrl);
   const name = decodeURIComponent(url.pathname.slice(1));
   url.pathname = '/postgres';
   const client = new Client({ connectionString: url.toString() });
   await client.connect();
   try {
+    return await work(client, name);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Create the configured database when it does not exist yet (first start on a fresh machine). */
+export function ensureDatabase(databaseUrl: string): Promise<void> {
+  return withMaintenance(databaseUrl, async (client, name) => {
     const { rowCount } = await client.query('select 1 from pg_database where datname = $1', [name]);
     if (!rowCount) {
       await client.query(`create database "${name.replace(/"/g, '""')}"`).catch((err: { code?: string }) => {
@@ -30,9 +39,18 @@ export async function ensureDatabase(databaseUrl: string): Promise<void> {
         if (err.code !== '42P04' && err.code !== '23505') throw err;
       });
     }
-  } finally {
-    await client.end();
-  }
+  });
+}
+
+/**
+ * Drop a throwaway database (tests, benchmarks) once its pools are closed. Only names with
+ * `requiredPrefix` are dropped, so a misconfigured URL can never take the product's data.
+ */
+export function dropDatabase(databaseUrl: string, requiredPrefix: string): Promise<void> {
+  return withMaintenance(databaseUrl, async (client, name) => {
+    if (!name.startsWith(requiredPrefix)) throw new Error(`refusing to drop ${name}`);
+    await client.query(`drop database if exists "${name.replace(/"/g, '""')}" with (force)`);
+  });
 }
 
 export async function openDatabase(config: Config, options: DatabaseOptions, logger: Logger): Promise<MikroORM> {

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { Client } from 'pg';
-import { generateKeyPairPem, loadConfig, type Config } from '@lattice/platform';
+import { dropDatabase, generateKeyPairPem, loadConfig, type Config } from '@lattice/platform';
 
 const BASE_DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
@@ -29,16 +28,4 @@ export async function testConfig(overrides: Record<string, string> = {}): Promis
 }
 
 /** Drop the test file's database once every service has closed its pool. */
-export async function dropTestDatabase(config: Config): Promise<void> {
-  const url = new URL(config.DATABASE_URL);
-  const name = url.pathname.slice(1);
-  if (!name.startsWith('lattice_test_')) throw new Error(`refusing to drop ${name}`);
-  url.pathname = '/postgres';
-  const client = new Client({ connectionString: url.toString() });
-  await client.connect();
-  try {
-    await client.query(`drop database if exists "${name}" with (force)`);
-  } finally {
-    await client.end();
-  }
-}
+export const dropTestDatabase = (config: Config): Promise<void> => dropDatabase(config.DATABASE_URL, 'lattice_test_');
