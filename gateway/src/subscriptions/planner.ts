@@ -7,6 +7,8 @@ export type OperationContext = ReturnType<typeof buildOperationContext>;
 
 /** One composed supergraph with what planning and executing a subscription against it need. */
 export interface SupergraphSnapshot {
+  /** Tells snapshots apart: subscriptions are shared only within one supergraph version. */
+  id: number;
   /** The API schema as the gateway serves it (graphql-js): clients validate against it. */
   apiSchema: GraphQLSchema;
   /** The same API schema in federation-internals' model, which planning and execution take. */
@@ -26,12 +28,14 @@ export interface SubscriptionPlan {
 }
 
 const MAX_CACHED_PLANS = 500;
+let snapshots = 0;
 
 export function snapshotOf(coreSupergraphSdl: string, apiSchema: GraphQLSchema): SupergraphSnapshot {
   // Built again from the SDL the gateway announces rather than read from its private fields;
   // the gateway has validated this SDL already.
   const supergraph = Supergraph.build(coreSupergraphSdl, { validateSupergraph: false });
   return {
+    id: ++snapshots,
     apiSchema,
     api: supergraph.apiSchema(),
     supergraphSchema: supergraph.schema.toGraphQLJSSchema(),
