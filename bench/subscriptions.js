@@ -10,8 +10,7 @@ const path = require('node:path');
 const Redis = require('ioredis');
 const { createClient } = require('graphql-ws');
 const WebSocket = require('ws');
-const { startStack, platform } = require('./lib/stack');
-const { onboard, bearer, scrape } = require('./lib/graphql');
+const { startStack, platform, testing } = require('./lib/stack');
 const { cpuSeconds, cpuByCommand, cpuDelta, rssBytes, machineCpu } = require('./lib/proc');
 const { summarize, round } = require('./lib/stats');
 const { collectGarbage, startProfiling } = require('./lib/inspector');
@@ -106,7 +105,7 @@ function startPublisher(url, orgs, rate, events) {
     seq++;
     const p = fetch(url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', ...bearer(org.accessToken) },
+      headers: { 'content-type': 'application/json', ...testing().bearer(org.accessToken) },
       body: JSON.stringify({ query: RECORD, variables: { i: { name: METRIC, value: t0 } } }),
     })
       .then((res) => res.json())
@@ -149,7 +148,7 @@ async function memory(stack, names, gc) {
   }
   const out = {};
   for (const n of names) {
-    const metrics = await scrape(new URL('/metrics', stack.urls[n]).toString());
+    const metrics = await testing().scrapeMetrics(new URL('/metrics', stack.urls[n]).toString());
     out[n] = { rss: rssBytes(stack.pids[n]), heapUsed: metrics.nodejs_heap_size_used_bytes, external: metrics.nodejs_external_memory_bytes };
   }
   return out;
@@ -170,10 +169,10 @@ async function runScenario(key, opts, log) {
     log(`  stack up (gateway pid ${stack.pids.gateway}); onboarding ${orgCount} organizations`);
     const metricsUrl = new URL('/metrics', stack.url).toString();
     const gauges = async () => {
-      const m = await scrape(metricsUrl);
+      const m = await testing().scrapeMetrics(metricsUrl);
       return { upstream: m.lattice_gateway_upstream_subscriptions, connections: m.lattice_gateway_websocket_connections };
     };
-    const orgs = await Promise.all(Array.from({ length: orgCount }, async (_, index) => ({ index, ...(await onboard(stack.url, `bench-${key}-org${index}`)) })));
+    const orgs = await Promise.all(Array.from({ length: orgCount }, async (_, index) => ({ index, ...(await testing().onboard(stack.url, `bench-${key}-org${index}`)) })));
 
     // A plain Redis subscriber on the same channels: when the monitoring subgraph's publish reached Redis.
     const events = new Map(); // value (= send time) → event
@@ -315,7 +314,7 @@ async function runScenario(key, opts, log) {
     log(`  warm-up took ${warmup.seconds}s${warmup.settled ? '' : ' (did not settle)'}`);
 
     if (opts.profile) profiler = await startProfiling(stack.inspectPorts.gateway);
-    await scrape(metricsUrl); // resets the gateway's event-loop-delay histogram
+    await testing().scrapeMetrics(metricsUrl); // resets the gateway's event-loop-delay histogram
     const cpu0 = cpuSnapshot(pids, true);
     const series = [];
     let prev = cpu0;
@@ -335,7 +334,7 @@ async function runScenario(key, opts, log) {
     await sleep(opts.duration * 1000);
     const cpu1 = cpuSnapshot(pids, true);
     clearInterval(sampler);
-    const endMetrics = await scrape(metricsUrl);
+    const endMetrics = await testing().scrapeMetrics(metricsUrl);
     let profileSummary;
     if (profiler) {
       const profile = await profiler.stop();

@@ -12,6 +12,8 @@ const Redis = require('ioredis');
 
 const ROOT = path.join(__dirname, '..', '..');
 const platform = () => require(path.join(ROOT, 'packages/platform/dist'));
+/** The test harness's product helpers (onboard, scrapeMetrics), from the build like `platform`. */
+const testing = () => require(path.join(ROOT, 'packages/testing/dist'));
 
 const SUBGRAPH_MAIN = {
   accounts: 'subgraphs/accounts/dist/src/main.js',
@@ -221,4 +223,4 @@ async function stopAll() {
   await Promise.allSettled([...running].map((s) => (s.markFailed(), s.stop())));
 }
 
-module.exports = { startStack, stopAll, ROOT, platform };
+module.exports = { startStack, stopAll, ROOT, platform, testing };

@@ -1,6 +1,6 @@
 import WebSocket from 'ws';
 import { AccessTokenSigner } from '@lattice/platform';
-import { collect, eventually, gql, sleep, wsClient, type Stack } from '@lattice/testing';
+import { collect, eventually, gql, scrapeMetrics, sleep, wsClient, type Stack } from '@lattice/testing';
 import { onboard, startProduct, type Onboarded } from './helpers';
 
 // Clients subscribe at the gateway, the way dashboards and partners do; the gateway relays the
@@ -32,10 +32,9 @@ async function record(who: Onboarded, name: string, value: number) {
 }
 
 async function gauge(name = 'lattice_gateway_upstream_subscriptions'): Promise<number> {
-  const text = await (await fetch(new URL('/metrics', stack.url))).text();
-  const match = text.match(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\d+)$`, 'm'));
-  if (!match) throw new Error(`${name} is not on /metrics`);
-  return Number(match[1]);
+  const value = (await scrapeMetrics(new URL('/metrics', stack.url).toString()))[name];
+  if (value === undefined) throw new Error(`${name} is not on /metrics`);
+  return value;
 }
 
 /** Redis channels the monitoring subgraph listens on: one per (organization, metric) subscribed. */

@@ -5,7 +5,6 @@ import { dropTestDatabase, testConfig } from './config';
 export type SubgraphFactory = (config: Config) => Promise<SubgraphServer>;
 export type GatewayFactory = (config: Config) => Promise<ServiceServer>;
 
-
 export interface Stack {
   config: Config;
   /** The gateway's /graphql URL (http); use `.replace(/^http/, 'ws')` for graphql-ws. */
