@@ -52,7 +52,7 @@ export async function createGateway(config: Config): Promise<ServiceServer> {
       services: () => Object.fromEntries([...services].map(([name, s]) => [name, s.dataSource])) as ServiceMap,
       serviceUrl: (name) => services.get(name)?.url,
       authenticate,
-      internalTokenSecret: config.INTERNAL_TOKEN_SECRET,
+      signer,
       logger,
       formatError: createErrorFormatter(logger),
       stats,

@@ -39,8 +39,17 @@ export interface EventExecution {
 /**
  * One upstream event → the client's result: entity fields of other subgraphs filled in, errors
  * (of the event or of an entity fetch) formatted like an HTTP response's and kept on this event.
+ * Never throws: an event that fails to execute is reported on that event; the subscription goes on.
  */
 export async function executeEvent(run: EventExecution, event: FormattedExecutionResult): Promise<FormattedExecutionResult> {
+  try {
+    return await execute(run, event);
+  } catch (err) {
+    return { data: null, errors: [formatEventError(run, err as Error)] };
+  }
+}
+
+async function execute(run: EventExecution, event: FormattedExecutionResult): Promise<FormattedExecutionResult> {
   const serviceMap: ServiceMap = { ...run.services, [EVENT_SOURCE]: { process: async () => event } };
   // Only what executeQueryPlan and the data sources read; the rest of Apollo's request context
   // (cache, schema hash...) belongs to its HTTP pipeline. The contract test guards this use.

@@ -19,12 +19,12 @@ import {
   rateLimited,
   requestScope,
   serviceUnavailable,
-  signPrincipal,
   type ExecuteOperation,
   type Logger,
   type Principal,
 } from '@lattice/platform';
 import type { Authenticate } from '../auth';
+import type { PrincipalSigner } from '../principal-data-source';
 import type { GatewayContext } from '../context';
 import { authenticateConnection, closeAtExpiry } from './connection-auth';
 import { eventQueryPlan, executeEvent, type EventExecution } from './execute-event';
@@ -39,7 +39,8 @@ export interface SubscriptionServerOptions {
   /** The HTTP URL of a subgraph (its graphql-ws endpoint is the same URL). */
   serviceUrl: (name: string) => string | undefined;
   authenticate: Authenticate;
-  internalTokenSecret: string;
+  /** Signs the internal principal token each upstream connection presents. */
+  signer: PrincipalSigner;
   logger: Logger;
   formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
   stats: SubscriptionStats;
@@ -97,7 +98,7 @@ export function createSubscriptionServer(options: SubscriptionServerOptions) {
       connection.cancelExpiry();
     };
     const upstreamClients = new UpstreamClients(async (principal) =>
-      principal ? { principal: await signPrincipal(principal, options.internalTokenSecret) } : {},
+      principal ? { principal: await options.signer.sign(principal) } : {},
     );
     const shared = new SharedSubscriptions<FormattedExecutionResult>({
       maxBuffer,
@@ -128,16 +129,8 @@ export function createSubscriptionServer(options: SubscriptionServerOptions) {
         logger,
         formatError: options.formatError,
       };
-      const onEvent = async (event: FormattedExecutionResult): Promise<FormattedExecutionResult> =>
-        requestScope.run({ requestId: context.requestId }, async () => {
-          try {
-            return await executeEvent(run, event);
-          } catch (err) {
-            // One event failing to execute is reported on that event; the subscription goes on.
-            const error = err instanceof GraphQLError ? err : new GraphQLError((err as Error).message, { originalError: err as Error });
-            return { data: null, errors: [options.formatError(error.toJSON(), error)] };
-          }
-        });
+      const onEvent = (event: FormattedExecutionResult): Promise<FormattedExecutionResult> =>
+        requestScope.run({ requestId: context.requestId }, () => executeEvent(run, event));
       const payload = {
         query: plan.primary.operation,
         operationName: plan.primary.operationName,
