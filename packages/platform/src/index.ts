@@ -15,5 +15,6 @@ export * from './metrics';
 export * from './federation';
 export * from './server';
 export * from './subgraph';
+export * from './loaders';
 export * from './pagination';
 export * from './run';

@@ -1,4 +1,4 @@
-import type { Principal } from '@lattice/platform';
+import { alignToKeys, type Principal } from '@lattice/platform';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import DataLoader from 'dataloader';
 import { MembershipEntity } from './entities/membership.entity';
@@ -12,10 +12,7 @@ import { UserEntity } from './entities/user.entity';
 export function createLoaders(em: EntityManager, principal: Principal | null) {
   const caller = principal?.kind === 'user' ? principal.sub : null;
   const rows = (sql: string, params: unknown[]) => em.getConnection().execute<Record<string, unknown>[]>(sql, params);
-  const byId = <T extends { id: string }>(items: T[], ids: readonly string[]) => {
-    const map = new Map(items.map((i) => [i.id, i]));
-    return ids.map((id) => map.get(id) ?? null);
-  };
+  const byId = <T extends { id: string }>(items: T[], ids: readonly string[]) => alignToKeys(ids, items, (i) => i.id).map((i) => i ?? null);
 
   return {
     /** Users the caller may see: itself, and anyone sharing an organization with it. */

@@ -1,4 +1,4 @@
-import { memberOrgIds, type Principal } from '@lattice/platform';
+import { alignToKeys, memberOrgIds, type Principal } from '@lattice/platform';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import DataLoader from 'dataloader';
 import { PromptEntity, PromptVersionEntity } from './entities';
@@ -10,10 +10,7 @@ export interface Loaders {
   promptById: DataLoader<string, PromptEntity | null>;
 }
 
-const byKey = <T>(keys: readonly string[], rows: T[], keyOf: (row: T) => string) => {
-  const map = new Map(rows.map((r) => [keyOf(r), r]));
-  return keys.map((k) => map.get(k) ?? null);
-};
+const byKey = <T>(keys: readonly string[], rows: T[], keyOf: (row: T) => string) => alignToKeys(keys, rows, keyOf).map((r) => r ?? null);
 
 /** Fresh per request: batches and caches for one caller only. */
 export const createLoaders = (em: EntityManager, principal: Principal | null): Loaders => ({

@@ -1,3 +1,4 @@
+import { alignToKeys } from '@lattice/platform';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { FEATURES, PlanEntity, type PlanLimitEntity } from '../entities/plan.entity';
 
@@ -15,7 +16,6 @@ export const listPlans = (em: EntityManager) =>
 /** Plans with their limits for a DataLoader batch: one statement (a join) however many ids. */
 export async function plansByIds(em: EntityManager, ids: readonly string[]): Promise<Array<PlanEntity | Error>> {
   const plans = await em.find(PlanEntity, { id: { $in: [...ids] } }, { populate: ['limits'] });
-  const byId = new Map(plans.map((p) => [p.id, p]));
   // Plan ids come from our own foreign keys, so a miss is a bug, not a client error.
-  return ids.map((id) => byId.get(id) ?? new Error(`plan ${id} does not exist`));
+  return alignToKeys(ids, plans, (p) => p.id).map((plan, i) => plan ?? new Error(`plan ${ids[i]} does not exist`));
 }
