@@ -16,7 +16,7 @@ beforeAll(async () => {
 beforeEach(async () => {
   page = await browser.newPage();
 });
-afterEach(() => page.close());
+afterEach(() => page?.close());
 afterAll(async () => {
   await browser?.close();
   await web?.stop();

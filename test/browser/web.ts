@@ -27,18 +27,24 @@ export async function startWebConsole(gatewayUrl: string): Promise<{ url: string
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`vite did not start in 30 s:\n${output}`)), 30_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes(`:${port}/`)) (clearTimeout(timer), resolve());
-    };
-    vite.stdout!.on('data', onData);
-    vite.stderr!.on('data', onData);
-    vite.once('exit', (code) => (clearTimeout(timer), reject(new Error(`vite exited with ${code}:\n${output}`))));
-  });
+  vite.stdout!.on('data', (chunk: Buffer) => (output += chunk));
+  vite.stderr!.on('data', (chunk: Buffer) => (output += chunk));
+  const url = `http://127.0.0.1:${port}`;
+  // Ask the server itself rather than parse its banner: Vite colours the port when the
+  // environment asks for colour (FORCE_COLOR), which once hid it from a text match.
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (vite.exitCode !== null) throw new Error(`vite exited with ${vite.exitCode}:\n${output}`);
+    const ready = await fetch(url).then((res) => res.ok, () => false);
+    if (ready) break;
+    if (Date.now() > deadline) {
+      vite.kill('SIGKILL');
+      throw new Error(`vite did not answer on ${url} within 30 s:\n${output}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
   return {
-    url: `http://127.0.0.1:${port}`,
+    url,
     stop: () =>
       new Promise<void>((resolve) => {
         if (vite.exitCode !== null) return resolve();
