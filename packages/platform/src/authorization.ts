@@ -1,3 +1,4 @@
+import type { AuthChecker } from 'type-graphql';
 import { forbidden, unauthenticated } from './errors';
 import type { OrgRole, Principal } from './principal';
 
@@ -35,3 +36,15 @@ export const isMemberOf = (principal: Principal | null, org: string): boolean =>
   !!principal && principal.memberships.some((m) => m.org === org);
 
 export const memberOrgIds = (principal: Principal | null): string[] => principal?.memberships.map((m) => m.org) ?? [];
+
+/**
+ * type-graphql's `@Authorized`: no role = a signed-in user, a role = at least that role in the
+ * active organization. type-graphql runs it before it validates the arguments, so a caller who
+ * may not write is told so, not which field of the input was wrong. Services check again: they
+ * are where tenancy is enforced, and they need the active organization anyway.
+ */
+export const authChecker: AuthChecker<{ principal: Principal | null }, OrgRole> = ({ context }, roles) => {
+  if (roles.length === 0) requireUser(context.principal);
+  for (const role of roles) requireRole(context.principal, role);
+  return true;
+};

@@ -96,6 +96,9 @@ test('createOrganization makes the caller OWNER; switchOrganization activates it
   const owner = await signUp();
   const anon = await gql(url, CREATE_ORG, { input: { name: 'Nope' } });
   expect(anon.body.errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
+  // who may call comes before what was sent: an anonymous caller learns nothing about the input
+  const anonBad = await gql(url, CREATE_ORG, { input: { name: '' } });
+  expect(anonBad.body.errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
   const created = await gql(url, CREATE_ORG, { input: { name: 'Acme Labs' } }, await asUser(owner.accessToken));
   const org = created.body.data.createOrganization;
   expect(org).toMatchObject({ name: 'Acme Labs', slug: 'acme-labs' });

@@ -52,6 +52,9 @@ test('VIEWERs, callers without an active organization, anonymous and forged call
   const viewer = await gql(url, CREATE, { input }, await headersAs(stack, user(orgA, 'VIEWER')));
   expect(viewer.body.errors?.[0].extensions?.code).toBe('FORBIDDEN');
   expect(viewer.body.data ?? null).toBeNull();
+  // the role is checked before the input: a VIEWER is not told which field was wrong
+  const viewerBad = await gql(url, CREATE, { input: { name: '', template: '' } }, await headersAs(stack, user(orgA, 'VIEWER')));
+  expect(viewerBad.body.errors?.[0].extensions?.code).toBe('FORBIDDEN');
   const noOrg = await gql(url, CREATE, { input }, await headersAs(stack, withoutActiveOrg([{ org: orgA, role: 'OWNER' }])));
   expect(noOrg.body.errors?.[0].extensions?.code).toBe('FORBIDDEN');
   expect(noOrg.body.data ?? null).toBeNull();

@@ -50,6 +50,8 @@ test('metricSeries buckets points aligned to from, with empty buckets', async ()
 test('a VIEWER cannot record; bad input names the field and writes nothing', async () => {
   const viewer = await gql(url, RECORD, { input: { name: 'x', value: 1 } }, await as(member(orgA, 'VIEWER')));
   expect(viewer.body.errors?.[0].extensions?.code).toBe('FORBIDDEN');
+  const viewerBad = await gql(url, RECORD, { input: { name: '9 bad name', value: 1 } }, await as(member(orgA, 'VIEWER')));
+  expect(viewerBad.body.errors?.[0].extensions?.code).toBe('FORBIDDEN');
   const bad = await gql(url, RECORD, { input: { name: '9 bad name', value: 1 } }, await as(member(orgA)));
   expect(bad.body.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', fields: [{ path: ['input', 'name'] }] });
   const labels = await gql(url, RECORD, { input: { name: 'ok', value: 1, labels: { a: 1 } } }, await as(member(orgA)));

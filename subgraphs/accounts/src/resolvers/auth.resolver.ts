@@ -1,4 +1,4 @@
-import { Arg, Ctx, ID, Mutation, Resolver } from 'type-graphql';
+import { Arg, Authorized, Ctx, ID, Mutation, Resolver } from 'type-graphql';
 import type { Context } from '../context';
 import { AuthPayload } from '../schema/auth-payload.type';
 import { LogInInput, SignUpInput } from '../schema/auth.input';
@@ -24,6 +24,7 @@ export class AuthResolver {
     return toPayload(await refreshSession(ctx.em, ctx.deps, refreshToken));
   }
 
+  @Authorized()
   @Mutation(() => AuthPayload, { description: 'Act for another organization you belong to; returns new tokens.' })
   async switchOrganization(@Arg('organizationId', () => ID) organizationId: string, @Ctx() ctx: Context): Promise<AuthPayload> {
     return toPayload(await switchOrganization(ctx.em, ctx.deps, ctx.principal, organizationId));

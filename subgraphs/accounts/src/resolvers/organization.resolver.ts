@@ -1,5 +1,5 @@
 import { isId, notFound, requirePrincipal } from '@lattice/platform';
-import { Arg, Ctx, Mutation, Resolver } from 'type-graphql';
+import { Arg, Authorized, Ctx, Mutation, Resolver } from 'type-graphql';
 import type { Context } from '../context';
 import { CreateOrganizationInput } from '../schema/auth.input';
 import { toOrganization } from '../schema/map';
@@ -8,6 +8,7 @@ import { createOrganization } from '../services/organization.service';
 
 @Resolver(() => Organization)
 export class OrganizationResolver {
+  @Authorized()
   @Mutation(() => Organization, { description: 'Create an organization; the caller becomes its OWNER.' })
   async createOrganization(@Arg('input') input: CreateOrganizationInput, @Ctx() ctx: Context): Promise<Organization> {
     return toOrganization(await createOrganization(ctx.em, ctx.principal, input));

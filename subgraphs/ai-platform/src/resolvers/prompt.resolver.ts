@@ -1,5 +1,5 @@
 import { toConnection } from '@lattice/platform';
-import { Arg, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Authorized, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { Context } from '../context';
 import type { PromptEntity, PromptVersionEntity } from '../entities';
 import { CreatePromptInput } from '../schema/create-prompt.input';
@@ -25,6 +25,7 @@ const toPromptVersion = (e: PromptVersionEntity): PromptVersion => ({
 
 @Resolver(() => Prompt)
 export class PromptResolver {
+  @Authorized('MEMBER')
   @Mutation(() => Prompt, { description: 'Create a prompt and its version 1 in the active organization (MEMBER or higher).' })
   async createPrompt(@Arg('input') input: CreatePromptInput, @Ctx() ctx: Context): Promise<Prompt> {
     const { prompt, version } = await createPrompt(ctx.em, ctx.principal, input);

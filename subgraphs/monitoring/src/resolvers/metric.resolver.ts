@@ -1,5 +1,5 @@
 import { badUserInput, requireActiveOrg } from '@lattice/platform';
-import { Arg, Ctx, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import { Arg, Authorized, Ctx, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import type { Context } from '../context';
 import { MetricBucket, MetricPoint } from '../schema/metric-point.type';
 import { METRIC_NAME, RecordMetricInput } from '../schema/record-metric.input';
@@ -15,6 +15,7 @@ const toType = (e: MetricEvent): MetricPoint => ({
 
 @Resolver(() => MetricPoint)
 export class MetricResolver {
+  @Authorized('MEMBER')
   @Mutation(() => MetricPoint, { description: 'Record one point in the active organization (MEMBER or higher).' })
   async recordMetric(@Arg('input') input: RecordMetricInput, @Ctx() ctx: Context): Promise<MetricPoint> {
     return toType(toEvent(await recordMetric(ctx.em, ctx.pubsub, ctx.principal, input)));
