@@ -1,22 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
+import { freePort } from '@lattice/testing';
 
 const root = join(__dirname, '..', '..');
 
 /** Debian's Chromium (`apt-get install chromium`); .ci/run installs it when missing. */
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
 
 /** The console's Vite dev server, proxying /graphql (HTTP and WebSocket) to the given gateway. */
 export async function startWebConsole(gatewayUrl: string): Promise<{ url: string; stop(): Promise<void> }> {

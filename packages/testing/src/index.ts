@@ -2,3 +2,4 @@ export * from './config';
 export * from './client';
 export * from './stack';
 export * from './product';
+export * from './ports';
