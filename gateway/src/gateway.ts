@@ -34,8 +34,9 @@ export async function createGateway(config: Config): Promise<ServiceServer> {
   // Registered before Apollo Server loads the gateway, so the first load is seen too.
   const supergraph = trackSupergraph(gateway);
 
-  const stats: SubscriptionStats = { upstreamSubscriptions: 0, connections: 0 };
+  const stats: SubscriptionStats = { upstreamSubscriptions: 0, upstreamConnections: 0, connections: 0 };
   metrics.gauge('lattice_gateway_upstream_subscriptions', 'Subscriptions the gateway holds open on subgraphs', () => stats.upstreamSubscriptions);
+  metrics.gauge('lattice_gateway_upstream_connections', 'graphql-ws sockets the gateway holds open to subgraphs', () => stats.upstreamConnections);
   metrics.gauge('lattice_gateway_websocket_connections', 'Acknowledged graphql-ws connections of clients', () => stats.connections);
 
   return createServiceServer<GatewayContext>({

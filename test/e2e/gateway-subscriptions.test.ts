@@ -378,22 +378,27 @@ test('identical subscriptions of one principal share one upstream subscription; 
   await eventually(gauge, 0);
 });
 
-test('after 200 connect/subscribe/disconnect cycles no upstream subscription is left open', async () => {
+test('after 200 connect/subscribe/disconnect cycles no upstream subscription or socket is left open', async () => {
   // A name per client: identical subscriptions would share one upstream subscription.
   const query = (i: number) => `subscription { metricRecorded(name: "churn_${i}") { value recordedBy { email } } }`;
   let peak = 0;
+  let peakSockets = 0;
   for (let batch = 0; batch < 10; batch++) {
-    const clients = Array.from({ length: 20 }, () => wsClient(stack.url, auth(alice)));
+    // Two principals: the gateway holds one upstream socket per principal.
+    const clients = Array.from({ length: 20 }, (_, i) => wsClient(stack.url, auth(i % 2 ? bob : alice)));
     const subs = clients.map((c, i) => collect(c, query(i)));
     // Half leave at once, racing the gateway's upstream set-up; the other half once it is open.
     await Promise.all(clients.slice(0, 10).map((c) => c.dispose()));
     await eventually(async () => (await gauge()) >= 10, true);
     peak = Math.max(peak, await gauge());
+    peakSockets = Math.max(peakSockets, await gauge('lattice_gateway_upstream_connections'));
     subs.slice(10, 15).forEach((s) => s.dispose()); // graphql-ws complete
     await Promise.all(clients.slice(10).map((c) => c.dispose())); // socket close
   }
   expect(peak).toBeGreaterThanOrEqual(10);
+  expect(peakSockets).toBe(2);
   await eventually(gauge, 0);
+  await eventually(() => gauge('lattice_gateway_upstream_connections'), 0);
   await eventually(monitoringChannels, 0);
   await eventually(() => gauge('lattice_gateway_websocket_connections'), 0);
 });

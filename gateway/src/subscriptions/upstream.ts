@@ -9,6 +9,8 @@ export type Event = FormattedExecutionResult;
 export interface SubscriptionStats {
   /** Subscriptions the gateway holds open on subgraphs. */
   upstreamSubscriptions: number;
+  /** graphql-ws sockets the gateway holds open to subgraphs (one per subgraph and principal). */
+  upstreamConnections: number;
   /** Acknowledged graphql-ws connections of clients. */
   connections: number;
 }
@@ -112,13 +114,18 @@ export function mapEvents<T, U>(source: AsyncIterableIterator<T>, map: (value: T
 export class UpstreamClients {
   private readonly clients = new Map<string, { client: Client; users: number }>();
 
-  constructor(private readonly connectionParams: (principal: Principal | null) => Promise<Record<string, unknown>>) {}
+  constructor(
+    private readonly connectionParams: (principal: Principal | null) => Promise<Record<string, unknown>>,
+    private readonly stats: SubscriptionStats,
+  ) {}
 
   /** A client for `url` acting as `principal`; call `release` when its subscription has ended. */
   acquire(url: string, principalKey: string, principal: Principal | null): { client: Client; release: () => void } {
     const key = `${url}\n${principalKey}`;
     let entry = this.clients.get(key);
     if (!entry) {
+      // Counted from the socket's own events, so a client never disposed shows on the gauge.
+      let connected = false;
       const client = createClient({
         url: url.replace(/^http/, 'ws'),
         webSocketImpl: WebSocket,
@@ -126,6 +133,16 @@ export class UpstreamClients {
         lazy: true,
         // A failure is the client's to see (and to resubscribe): no silent retries here.
         retryAttempts: 0,
+        on: {
+          connected: () => {
+            connected = true;
+            this.stats.upstreamConnections++;
+          },
+          closed: () => {
+            if (connected) this.stats.upstreamConnections--;
+            connected = false;
+          },
+        },
       });
       entry = { client, users: 0 };
       this.clients.set(key, entry);

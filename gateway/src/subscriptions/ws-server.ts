@@ -97,8 +97,9 @@ export function createSubscriptionServer(options: SubscriptionServerOptions) {
       stats.connections--;
       connection.cancelExpiry();
     };
-    const upstreamClients = new UpstreamClients(async (principal) =>
-      principal ? { principal: await options.signer.sign(principal) } : {},
+    const upstreamClients = new UpstreamClients(
+      async (principal) => (principal ? { principal: await options.signer.sign(principal) } : {}),
+      stats,
     );
     const shared = new SharedSubscriptions<FormattedExecutionResult>({
       maxBuffer,
