@@ -266,6 +266,11 @@ test('protocol errors get the graphql-ws close codes', async () => {
   twice.send({ type: 'connection_init' });
   expect((await twice.closed).code).toBe(4429);
 
+  // Before authentication too: a message over 1 MiB closes the socket (1009, message too big).
+  const huge = await rawSocket();
+  huge.send({ type: 'connection_init', payload: { padding: 'x'.repeat(1024 * 1024) } });
+  expect((await huge.closed).code).toBe(1009);
+
   await eventually(gauge, 0);
 });
 

@@ -16,6 +16,8 @@ import { type Metrics, operationMetricsPlugin } from './metrics';
 import { requestIdFrom, requestScope } from './request-scope';
 
 export const GRAPHQL_PATH = '/graphql';
+/** The largest request body, over HTTP and per WebSocket message (ws would take 100 MiB, even before auth). */
+export const MAX_REQUEST_BYTES = 1024 * 1024;
 
 /** One GraphQL request through Apollo's whole pipeline (plugins, formatError), exactly as over HTTP. */
 export type ExecuteOperation<TContext> = (
@@ -57,7 +59,7 @@ export function createServiceServer<TContext extends BaseContext>(options: Servi
   const { config, logger, metrics } = options;
   const app = express();
   const httpServer = createHttpServer(app);
-  const wss = options.websocket ? new WebSocketServer({ server: httpServer, path: GRAPHQL_PATH }) : undefined;
+  const wss = options.websocket ? new WebSocketServer({ server: httpServer, path: GRAPHQL_PATH, maxPayload: MAX_REQUEST_BYTES }) : undefined;
   let wsCleanup: { dispose(): unknown } | undefined;
   const production = config.NODE_ENV === 'production';
 
@@ -133,7 +135,7 @@ export function createServiceServer<TContext extends BaseContext>(options: Servi
       app.use(
         GRAPHQL_PATH,
         cors({ origin: config.CORS_ORIGINS, credentials: true }),
-        express.json({ limit: '1mb' }),
+        express.json({ limit: MAX_REQUEST_BYTES }),
         expressMiddleware(apollo, { context: async ({ req, res }) => options.context(req, res.locals.requestId as string) }),
       );
       await new Promise<void>((resolve, reject) => {
