@@ -4,9 +4,16 @@ import type { Logger } from './logger';
 
 export type { Redis };
 
-export function createRedis(url: string, options: RedisOptions = {}): Redis {
-  return new Redis(url, { maxRetriesPerRequest: 3, enableReadyCheck: true, ...options });
+/** A Redis connection whose errors go to the JSON log (ioredis would print them to stderr). */
+export function createRedis(url: string, logger: Logger, options: RedisOptions = {}): Redis {
+  const redis = new Redis(url, { maxRetriesPerRequest: 3, enableReadyCheck: true, ...options });
+  logRedisErrors(redis, logger);
+  return redis;
 }
+
+// ioredis retries with backoff and emits an error per failed attempt; log each, as a warning.
+const logRedisErrors = (redis: Redis, logger: Logger) =>
+  redis.on('error', (err: Error) => logger.warn({ err }, 'Redis connection error'));
 
 type Handler = (payload: unknown) => void;
 
@@ -25,11 +32,23 @@ export class PubSub {
     private readonly logger: Logger,
   ) {
     this.subscriber = publisher.duplicate();
+    logRedisErrors(this.subscriber, logger);
     this.subscriber.on('message', (channel: string, message: string) => this.dispatch(channel, message));
   }
 
-  async publish(channel: string, payload: unknown): Promise<void> {
-    await this.publisher.publish(this.prefix + channel, JSON.stringify(payload));
+  /**
+   * Best effort, like pub/sub itself: callers publish after their write has committed, so a
+   * Redis outage must not turn a stored change into an error (and a retried duplicate). A
+   * failure is logged and reported as `false`.
+   */
+  async publish(channel: string, payload: unknown): Promise<boolean> {
+    try {
+      await this.publisher.publish(this.prefix + channel, JSON.stringify(payload));
+      return true;
+    } catch (err) {
+      this.logger.warn({ err, channel }, 'live event not published');
+      return false;
+    }
   }
 
   /**

@@ -84,7 +84,7 @@ export async function createSubgraphServer<TLoaders, TDeps = undefined>(
 ): Promise<SubgraphServer> {
   const logger = createLogger(definition.name, config.LOG_LEVEL);
   const orm = await openMigratedDatabase(definition, config, logger);
-  const redis = createRedis(config.REDIS_URL);
+  const redis = createRedis(config.REDIS_URL, logger);
   const pubsub = new PubSub(redis, config.REDIS_PREFIX, logger);
   await Promise.all([redis.ping(), pubsub.ready()]);
   const runtime: SubgraphRuntime = { config, orm, redis, pubsub, logger };

@@ -99,3 +99,17 @@ test('metricRecorded streams own-organization points over graphql-ws, from any r
     await second.stop();
   }
 });
+
+test('metricRecorded refuses a malformed or overlong name with BAD_USER_INPUT, before touching Redis', async () => {
+  const client = wsClient(url, { principal: await signPrincipal(member(orgA), stack.config.INTERNAL_TOKEN_SECRET) });
+  try {
+    for (const name of ['9 starts with a digit', 'n'.repeat(201)]) {
+      const sub = collect(client, `subscription($name: String!) { metricRecorded(name: $name) { value } }`, { name });
+      const [result] = await sub.next(1);
+      expect(result.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', fields: [{ path: ['name'] }] });
+    }
+    expect(stack.subgraphs.monitoring!.server.runtime.pubsub.channelCount).toBe(0);
+  } finally {
+    await client.dispose();
+  }
+});

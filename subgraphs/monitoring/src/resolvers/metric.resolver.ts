@@ -2,7 +2,7 @@ import { badUserInput, requireActiveOrg } from '@lattice/platform';
 import { Arg, Authorized, Ctx, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import type { Context } from '../context';
 import { MetricBucket, MetricPoint } from '../schema/metric-point.type';
-import { METRIC_NAME, RecordMetricInput } from '../schema/record-metric.input';
+import { isMetricName, RecordMetricInput } from '../schema/record-metric.input';
 import { metricSeries, metricTopic, recordMetric, toEvent, type MetricEvent } from '../services/metric.service';
 
 const toType = (e: MetricEvent): MetricPoint => ({
@@ -36,7 +36,7 @@ export class MetricResolver {
     description: "Points with exactly this name, recorded in the subscriber's active organization.",
     subscribe: ({ args, context }) => {
       const { org } = requireActiveOrg((context as Context).principal);
-      if (!METRIC_NAME.test(args.name)) throw badUserInput([{ path: ['name'], message: 'is not a valid metric name' }]);
+      if (!isMetricName(args.name)) throw badUserInput([{ path: ['name'], message: 'is not a valid metric name' }]);
       return (context as Context).pubsub.iterate<MetricEvent>(metricTopic(org, args.name));
     },
   })

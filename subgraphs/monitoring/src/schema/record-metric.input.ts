@@ -3,11 +3,15 @@ import { GraphQLJSON } from 'graphql-scalars';
 import { Field, Float, InputType } from 'type-graphql';
 
 export const METRIC_NAME = /^[A-Za-z_][A-Za-z0-9_.:-]*$/;
+export const MAX_METRIC_NAME = 200;
+
+/** For names that arrive as plain arguments (series, subscriptions), where no input class validates. */
+export const isMetricName = (name: string) => name.length <= MAX_METRIC_NAME && METRIC_NAME.test(name);
 
 @InputType()
 export class RecordMetricInput {
   @Field()
-  @Length(1, 200)
+  @Length(1, MAX_METRIC_NAME)
   @Matches(METRIC_NAME, { message: 'name may contain letters, digits, _ . : - and must start with a letter or _' })
   name!: string;
 

@@ -1,7 +1,7 @@
 import { badUserInput, requireActiveOrg, requireRole, type Principal, type PubSub } from '@lattice/platform';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { MetricPointEntity } from '../entities/metric-point.entity';
-import { METRIC_NAME, type RecordMetricInput } from '../schema/record-metric.input';
+import { isMetricName, type RecordMetricInput } from '../schema/record-metric.input';
 import { fillBuckets, validateWindow, type BucketRow, type SeriesWindow } from './metric-series';
 
 /** What travels over pub/sub for one recorded point. */
@@ -49,7 +49,8 @@ export async function recordMetric(em: EntityManager, pubsub: PubSub, principal:
     recordedBy: p.kind === 'user' ? p.sub : null,
   });
   await em.persistAndFlush(point);
-  // Published after the commit: a subscriber never sees a point that was rolled back.
+  // Published after the commit, so a subscriber never sees a point that was rolled back; best
+  // effort, so a Redis outage costs live subscribers this point but never the stored write.
   await pubsub.publish(metricTopic(org, point.name), toEvent(point));
   return point;
 }
@@ -57,7 +58,7 @@ export async function recordMetric(em: EntityManager, pubsub: PubSub, principal:
 export async function metricSeries(em: EntityManager, principal: Principal | null, name: string, window: SeriesWindow) {
   const { org } = requireActiveOrg(principal);
   validateWindow(window);
-  if (!METRIC_NAME.test(name) || name.length > 200) throw badUserInput([{ path: ['name'], message: 'is not a valid metric name' }]);
+  if (!isMetricName(name)) throw badUserInput([{ path: ['name'], message: 'is not a valid metric name' }]);
   const rows: Array<Record<string, string | number | null>> = await em.getConnection().execute(
     `select floor(extract(epoch from ("at" - ?::timestamptz)) / ?)::int as idx,
             count(*)::int as count, avg("value") as avg, min("value") as min, max("value") as max
