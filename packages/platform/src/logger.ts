@@ -1,4 +1,5 @@
-import pino, { type Logger } from 'pino';
+import pino, { type DestinationStream, type Logger } from 'pino';
+import { currentRequestId } from './request-scope';
 
 export type { Logger };
 
@@ -25,12 +26,19 @@ const REDACT = [
   '*.variables',
 ];
 
-export function createLogger(service: string, level = 'info'): Logger {
-  return pino({
+/** `destination` defaults to stdout. */
+export function createLogger(service: string, level = 'info', destination?: DestinationStream): Logger {
+  const options: pino.LoggerOptions = {
     name: service,
     level,
     base: { service },
     redact: { paths: REDACT, censor: '[redacted]' },
     timestamp: pino.stdTimeFunctions.isoTime,
-  });
+    // Every line written while serving a request carries its id, whoever logs it.
+    mixin: () => {
+      const requestId = currentRequestId();
+      return requestId ? { requestId } : {};
+    },
+  };
+  return destination ? pino(options, destination) : pino(options);
 }
