@@ -53,6 +53,8 @@ export interface SubscriptionServerOptions {
 interface Connection {
   principal: Principal | null;
   cancelExpiry: () => void;
+  /** Request id per running operation, so its error messages name the id its log lines carry. */
+  requestIds: Map<string, string>;
 }
 
 /** What onSubscribe prepared; graphql-ws hands it back to `execute`/`subscribe` as contextValue. */
@@ -84,8 +86,8 @@ export function createSubscriptionServer(options: SubscriptionServerOptions) {
   const { logger, stats } = options;
 
   // Errors sent as a graphql-ws `error` message, formatted as over HTTP (unknown ones masked).
-  const formatErrors = (errors: readonly GraphQLError[]): GraphQLFormattedError[] =>
-    requestScope.run({ requestId: randomUUID() }, () =>
+  const formatErrors = (errors: readonly GraphQLError[], requestId: string): GraphQLFormattedError[] =>
+    requestScope.run({ requestId }, () =>
       errors.flatMap(unwrap).map((e) => options.formatError(e.toJSON(), e)),
     );
 
@@ -161,6 +163,7 @@ export function createSubscriptionServer(options: SubscriptionServerOptions) {
             cancelExpiry: identity.expiresAt
               ? closeAtExpiry(identity.expiresAt, () => ctx.extra.socket.close(CloseCode.Forbidden, 'Access token expired'))
               : () => {},
+            requestIds: new Map(),
           };
           ctx.extra.connection = connection;
           connections.add(connection);
@@ -168,10 +171,12 @@ export function createSubscriptionServer(options: SubscriptionServerOptions) {
           return true;
         },
 
-        onSubscribe: async (ctx, _id, payload): Promise<ExecutionArgs | GraphQLError[]> => {
+        onSubscribe: async (ctx, id, payload): Promise<ExecutionArgs | GraphQLError[]> => {
           const connection = ctx.extra.connection;
           // graphql-ws closes with 4401 before this for an unacknowledged socket; kept as a guard.
           if (!connection) return [badRequest('The connection is not initialised')];
+          const requestId = randomUUID();
+          connection.requestIds.set(id, requestId);
           // graphql-ws has registered this operation already, hence ">".
           if (Object.keys(ctx.subscriptions).length > maxOperations) {
             return [rateLimited(`At most ${maxOperations} operations may run at once on one connection`)];
@@ -190,7 +195,7 @@ export function createSubscriptionServer(options: SubscriptionServerOptions) {
             const message = operationName ? `Unknown operation named "${operationName}".` : 'Must provide operation name if query contains multiple operations.';
             return [new GraphQLError(message, { extensions: { code: 'OPERATION_RESOLUTION_FAILURE' } })];
           }
-          const context: GatewayContext = { requestId: randomUUID(), principal: connection.principal };
+          const context: GatewayContext = { requestId, principal: connection.principal };
           const args = { schema: snapshot.apiSchema, document, operationName, variableValues: payload.variables };
 
           if (operation.operation !== 'subscription') {
@@ -220,7 +225,14 @@ export function createSubscriptionServer(options: SubscriptionServerOptions) {
         execute: (args) => (args.contextValue as PreparedOperation).run(),
         subscribe: (args) => (args.contextValue as PreparedOperation).run(),
         onNext: (_ctx, _id, _payload, _args, result) => result as FormattedExecutionResult,
-        onError: (_ctx, _id, _payload, errors) => formatErrors(errors),
+        onError: (ctx, id, _payload, errors) => {
+          const requestId = ctx.extra.connection?.requestIds.get(id) ?? randomUUID();
+          ctx.extra.connection?.requestIds.delete(id);
+          return formatErrors(errors, requestId);
+        },
+        onComplete: (ctx, id) => {
+          ctx.extra.connection?.requestIds.delete(id);
+        },
         onClose: (ctx) => {
           if (ctx.extra.connection) close(ctx.extra.connection);
         },
