@@ -1,4 +1,4 @@
-import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { GraphQLError, Kind, type GraphQLFormattedError } from 'graphql';
 import type { Logger } from './logger';
 import { currentRequestId } from './request-scope';
 
@@ -65,6 +65,7 @@ export function createErrorFormatter(logger: Logger) {
     const code = formatted.extensions?.code;
     if (isClientError(code)) {
       const { stacktrace: _s, http: _h, ...extensions } = formatted.extensions ?? {};
+      if (code === ErrorCode.BAD_USER_INPUT && !extensions.fields) extensions.fields = variableFields(error);
       return { ...formatted, extensions };
     }
     const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
@@ -77,6 +78,16 @@ export function createErrorFormatter(logger: Logger) {
       extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR, requestId },
     };
   };
+}
+
+/**
+ * A variable that does not coerce to its type is reported by graphql-js at the variable's
+ * definition, with no field list: name the variable, so every BAD_USER_INPUT says where.
+ */
+function variableFields(error: unknown): FieldError[] | undefined {
+  const node = error instanceof GraphQLError ? error.nodes?.[0] : undefined;
+  if (node?.kind !== Kind.VARIABLE_DEFINITION) return undefined;
+  return [{ path: ['variables', node.variable.name.value], message: (error as GraphQLError).message }];
 }
 
 /**
