@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { PRINCIPAL_HEADER, signPrincipal, type Config, type Principal } from '@lattice/platform';
+import { DEV_INTERNAL_TOKEN_SECRET, PRINCIPAL_HEADER, signPrincipal, type Config, type Principal } from '@lattice/platform';
 import { collect, dropTestDatabase, eventually, freePort, gql, testConfig, wsClient } from '@lattice/testing';
 
 // The real entry point, as `npm start` runs it: compiled main.js in its own process
@@ -25,8 +25,6 @@ function environment(overrides: Record<string, string> = {}): NodeJS.ProcessEnv 
     REDIS_URL: config.REDIS_URL,
     REDIS_PREFIX: config.REDIS_PREFIX,
     INTERNAL_TOKEN_SECRET: config.INTERNAL_TOKEN_SECRET,
-    JWT_PRIVATE_KEY: config.JWT_PRIVATE_KEY,
-    JWT_PUBLIC_KEY: config.JWT_PUBLIC_KEY,
     ...overrides,
   };
 }
@@ -45,9 +43,9 @@ function runMain(env: NodeJS.ProcessEnv) {
   };
 }
 
-test('SIGTERM closes open subscriptions with 1001, stops the server and exits 0', async () => {
+test('in production, without access-token keys it does not use: SIGTERM closes open subscriptions with 1001 and exits 0', async () => {
   const port = await freePort();
-  const main = runMain(environment({ MONITORING_PORT: String(port) }));
+  const main = runMain(environment({ NODE_ENV: 'production', MONITORING_PORT: String(port) }));
   try {
     await eventually(() => main.logged('monitoring listening'), true, 30_000);
     const url = `http://127.0.0.1:${port}/graphql`;
@@ -82,8 +80,11 @@ test('unreachable PostgreSQL and Redis: exits 1 at once, naming both and how to 
   expect(main.output()).toContain('redis-server');
 });
 
-test('invalid configuration: exits 1 naming the setting', async () => {
-  const main = runMain(environment({ INTERNAL_TOKEN_SECRET: 'short' }));
+test.each([
+  ['a secret too short', { INTERNAL_TOKEN_SECRET: 'short' }],
+  ['production with the development secret', { NODE_ENV: 'production', INTERNAL_TOKEN_SECRET: DEV_INTERNAL_TOKEN_SECRET }],
+])('invalid configuration (%s): exits 1 naming the setting', async (_case, overrides) => {
+  const main = runMain(environment(overrides));
   expect(await main.exited).toBe(1);
   expect(main.output()).toContain('Invalid configuration');
   expect(main.output()).toContain('INTERNAL_TOKEN_SECRET');

@@ -40,12 +40,11 @@ const schema = z
       .default('http://localhost:5173,http://127.0.0.1:5173')
       .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean)),
   })
+  // The access-token keys are checked where they are used: the gateway (public) and accounts (private).
   .superRefine((c, ctx) => {
     if (c.NODE_ENV !== 'production') return;
     if (c.INTERNAL_TOKEN_SECRET === DEV_INTERNAL_TOKEN_SECRET)
       ctx.addIssue({ code: 'custom', path: ['INTERNAL_TOKEN_SECRET'], message: 'must be set in production' });
-    if (!c.JWT_PUBLIC_KEY)
-      ctx.addIssue({ code: 'custom', path: ['JWT_PUBLIC_KEY'], message: 'must be set in production' });
     if (c.SUPERGRAPH === 'introspect')
       ctx.addIssue({ code: 'custom', path: ['SUPERGRAPH'], message: 'introspection is for development only' });
   });
