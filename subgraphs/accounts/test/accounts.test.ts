@@ -158,3 +158,20 @@ test('me and memberships show only what the caller shares; anonymous me is null'
   });
   expect(noPrincipal.body.errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
 });
+
+test('users are found by email through the unique index, and only lower-cased emails can be stored', async () => {
+  await signUp();
+  const orm = stack.subgraphs.accounts!.server.runtime.orm;
+  // The table is tiny, so forbid sequential scans: what is left shows whether an index serves it.
+  const plan = await orm.em.fork().transactional(async (em) => {
+    const connection = em.getConnection();
+    await connection.execute('set local enable_seqscan = off');
+    return connection.execute(`explain select * from accounts.users where email = 'user1@example.com'`);
+  });
+  expect(plan.map((row: Record<string, string>) => row['QUERY PLAN']).join('\n')).toContain('users_email_unique');
+  await expect(
+    orm.em.fork().getConnection().execute(
+      `insert into accounts.users (id, email, name, password_hash) values (gen_random_uuid(), 'Mixed@Example.com', 'M', 'x')`,
+    ),
+  ).rejects.toThrow(/users_email_lower_case/);
+});

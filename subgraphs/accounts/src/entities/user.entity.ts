@@ -8,7 +8,7 @@ export class UserEntity {
   @PrimaryKey({ type: 'uuid' })
   id: string = randomUUID();
 
-  /** Stored lower-cased; unique on lower(email). */
+  /** Stored lower-cased (a check constraint says so); unique. */
   @Property({ type: 'string', length: 320 })
   email!: string;
 
