@@ -1,15 +1,15 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { IncomingHttpHeaders } from 'node:http';
-import type { GraphQLSchema } from 'graphql';
+import { getOperationAST, parse, type GraphQLError, type GraphQLSchema, type OperationTypeNode } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import type { SubgraphName, Config } from './config';
 import { ensureDatabase, migrate, openDatabase, type MigrationObject } from './db';
-import { unauthenticated } from './errors';
+import { badRequest, createErrorFormatter, unauthenticated } from './errors';
 import { createLogger, type Logger } from './logger';
 import { createMetrics } from './metrics';
 import { PRINCIPAL_HEADER, verifyPrincipal, type Principal } from './principal';
 import { createRedis, PubSub, type Redis } from './redis';
-import { requestIdFrom } from './request-scope';
+import { requestIdFrom, requestScope } from './request-scope';
 import { createServiceServer, type ServiceServer } from './server';
 
 /** What every subgraph resolver receives. */
@@ -92,6 +92,10 @@ export async function createSubgraphServer<TLoaders, TDeps = undefined>(
   const schema = await definition.buildSchema();
   const metrics = createMetrics(definition.name);
 
+  const formatError = createErrorFormatter(logger);
+  const formatErrors = (errors: readonly GraphQLError[], context?: SubgraphContext) =>
+    requestScope.run({ requestId: context?.requestId ?? requestIdFrom(undefined) }, () => errors.map((e) => formatError(e.toJSON(), e)));
+
   const contextFor = (principal: Principal | null, requestId: string): SubgraphContext<TLoaders, TDeps> => {
     const em = orm.em.fork();
     return { requestId, principal, em, loaders: definition.loaders(em, principal, deps), deps, pubsub, logger };
@@ -117,7 +121,22 @@ export async function createSubgraphServer<TLoaders, TDeps = undefined>(
               return false;
             }
           },
+          // The socket is for the gateway's subscriptions; queries and mutations go through
+          // Apollo over HTTP (its plugins, metrics and error handling).
+          onSubscribe: (_ctx, _id, payload) => {
+            let operation: OperationTypeNode | undefined;
+            try {
+              operation = getOperationAST(parse(payload.query), payload.operationName)?.operation;
+            } catch {
+              return; // graphql-ws reports the syntax error itself
+            }
+            if (operation && operation !== 'subscription') return [badRequest('Only subscriptions are served over the WebSocket; send queries and mutations over HTTP')];
+          },
           context: (ctx) => contextFor(ctx.extra.principal ?? null, requestIdFrom(undefined)),
+          // Masked and logged like HTTP errors, under the subscription's request id.
+          onNext: (_ctx, _id, _payload, args, result) =>
+            result.errors ? { ...result, errors: formatErrors(result.errors, args.contextValue as SubgraphContext) } : result,
+          onError: (_ctx, _id, _payload, errors) => formatErrors(errors),
         },
         wss,
       ),

@@ -113,3 +113,21 @@ test('metricRecorded refuses a malformed or overlong name with BAD_USER_INPUT, b
     await client.dispose();
   }
 });
+
+test("the subgraph's WebSocket serves subscriptions only: queries and mutations are BAD_REQUEST", async () => {
+  const a = member(orgA);
+  const client = wsClient(url, { principal: await signPrincipal(a, stack.config.INTERNAL_TOKEN_SECRET) });
+  try {
+    for (const query of [`{ metricSeries(name: "x", from: "2026-01-01T00:00:00Z", to: "2026-01-01T00:01:00Z", bucketSeconds: 60) { count } }`,
+      `mutation { recordMetric(input: { name: "over_subgraph_ws", value: 1 }) { value } }`]) {
+      const op = collect(client, query);
+      await expect(op.next(1)).rejects.toThrow('Only subscriptions');
+      expect((op.error as Array<{ extensions?: { code?: string } }>)[0].extensions?.code).toBe('BAD_REQUEST');
+    }
+    const count = await stack.subgraphs.monitoring!.server.runtime.orm.em.fork().getConnection()
+      .execute(`select count(*)::int as n from monitoring.metric_points where name = 'over_subgraph_ws'`);
+    expect(count[0].n).toBe(0);
+  } finally {
+    await client.dispose();
+  }
+});
