@@ -111,3 +111,39 @@ test('the me page shows a metric live, streamed through the gateway over graphql
   expect(path?.match(/[ML]/g)).toHaveLength(3); // one point per event received
   if (process.env.SCREENSHOT_DIR) await page.screenshot({ path: `${process.env.SCREENSHOT_DIR}/console-live.png`, fullPage: true });
 });
+
+test('two tabs refreshing the same session at once both keep it (refresh tokens rotate on use)', async () => {
+  const email = `tabs.${Date.now()}@example.com`;
+  const signUpRes = await gql(stack.url, `mutation($i: SignUpInput!) { signUp(input: $i) { accessToken refreshToken } }`, {
+    i: { email, password: 'a long password', name: 'Two Tabs' },
+  });
+  const tokens = signUpRes.body.data.signUp;
+  // Two tabs of one browser profile share localStorage, as real tabs do.
+  const context = await browser.newContext();
+  try {
+    // (Scripts as strings: they run in the page, untouched by the test's own compiler.)
+    await context.addInitScript(`if (!localStorage.getItem('lattice.accessToken')) {
+      localStorage.setItem('lattice.accessToken', ${JSON.stringify(tokens.accessToken)});
+      localStorage.setItem('lattice.refreshToken', ${JSON.stringify(tokens.refreshToken)});
+    }`);
+    const tabs = [await context.newPage(), await context.newPage()];
+    for (const tab of tabs) {
+      await tab.goto(web.url);
+      await tab.locator('section.profile').getByText(email).waitFor();
+    }
+    // Both tabs see their access token rejected at the same moment and refresh it.
+    const refreshed = await Promise.all(
+      tabs.map((tab) =>
+        tab.evaluate(`import('/src/lib/refresh.ts').then((m) => m.refreshSessionOnce(${JSON.stringify(tokens.accessToken)}))`),
+      ),
+    );
+    expect(refreshed).toEqual([true, true]);
+    const stored = await tabs[1]!.evaluate(`localStorage.getItem('lattice.refreshToken')`);
+    expect(stored).not.toBe(tokens.refreshToken);
+    // Had both presented the old token, the server would have ended the session as stolen.
+    const again = await gql(stack.url, `mutation($t: String!) { refreshSession(refreshToken: $t) { accessToken } }`, { t: stored });
+    expect(again.body.errors).toBeUndefined();
+  } finally {
+    await context.close();
+  }
+});

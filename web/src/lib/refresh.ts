@@ -27,7 +27,23 @@ export const SESSION_EXPIRED_NOTICE = 'Your session has expired. Please log in a
 
 let inFlight: Promise<boolean> | null = null;
 
+/**
+ * One tab at a time (Web Locks): refresh tokens rotate on use, and the server takes a
+ * rotated-away token presented again as stolen and ends the session, so two tabs refreshing
+ * with the same token at once would log both out.
+ */
+async function oneTabAtATime<T>(work: () => Promise<T>): Promise<T> {
+  if (typeof navigator === 'undefined' || !navigator.locks) return work();
+  return await navigator.locks.request('lattice.refreshSession', work);
+}
+
 async function refresh(refreshToken: string): Promise<boolean> {
+  // Another tab may have refreshed while this one waited for the lock: take its tokens.
+  const stored = readStoredSession();
+  if (stored && stored.refreshToken !== refreshToken) {
+    syncSessionFromStorage();
+    return true;
+  }
   const result = await bareClient
     .mutation(RefreshSessionMutation, { refreshToken }, { requestPolicy: 'network-only' })
     .toPromise();
@@ -38,12 +54,6 @@ async function refresh(refreshToken: string): Promise<boolean> {
   }
   if (result.error?.networkError && result.error.graphQLErrors.length === 0) {
     return false; // server unreachable: keep the session, the caller shows the error
-  }
-  // Refresh tokens rotate on use: another tab may have used this one a moment ago.
-  const stored = readStoredSession();
-  if (stored && stored.refreshToken !== refreshToken) {
-    syncSessionFromStorage();
-    return true;
   }
   clearSession(SESSION_EXPIRED_NOTICE);
   return false;
@@ -58,7 +68,7 @@ export function refreshSessionOnce(staleAccessToken: string): Promise<boolean> {
   const current = getSession();
   if (!current) return Promise.resolve(false);
   if (current.accessToken !== staleAccessToken) return Promise.resolve(true);
-  inFlight ??= refresh(current.refreshToken)
+  inFlight ??= oneTabAtATime(() => refresh(current.refreshToken))
     .catch(() => false)
     .finally(() => {
       inFlight = null;
