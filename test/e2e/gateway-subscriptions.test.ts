@@ -337,7 +337,9 @@ test('queries and mutations over the WebSocket get exactly what HTTP gets', asyn
     expect(mutation).toEqual((await gql(stack.url, RECORD, { i: { name: 'over_ws', value: 3 } }, alice.headers)).body);
     expect(mutation).toEqual({ data: { recordMetric: { name: 'over_ws', value: 3, recordedBy: { email: alice.email } } } });
     const series = `query($from: DateTime!, $to: DateTime!) { metricSeries(name: "over_ws", from: $from, to: $to, bucketSeconds: 3600) { count } }`;
-    const window = { from: new Date(Date.now() - 1_800_000).toISOString(), to: new Date(Date.now() + 1_800_000).toISOString() };
+    // One clock reading: two could differ by a millisecond and make the window a second bucket.
+    const now = Date.now();
+    const window = { from: new Date(now - 1_800_000).toISOString(), to: new Date(now + 1_800_000).toISOString() };
     expect(await overWs(client, series, window)).toEqual({ data: { metricSeries: [{ count: 2 }] } });
 
     const prompts = `{ prompts { edges { cursor } } }`;
