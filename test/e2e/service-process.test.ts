@@ -1,36 +1,40 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { DEV_INTERNAL_TOKEN_SECRET, PRINCIPAL_HEADER, signPrincipal, type Config, type Principal } from '@lattice/platform';
-import { collect, dropTestDatabase, eventually, freePort, gql, testConfig, wsClient } from '@lattice/testing';
+import { DEV_INTERNAL_TOKEN_SECRET, PRINCIPAL_HEADER, signPrincipal, SUBGRAPH_URL_ENV, type Config, type Principal, type SubgraphName } from '@lattice/platform';
+import { collect, dropTestDatabase, eventually, freePort, gql, onboard, startStack, testConfig, wsClient } from '@lattice/testing';
+import { SUBGRAPH_FACTORIES } from './helpers';
 
-// The real entry point, as `npm start` runs it: compiled main.js in its own process
+// The real entry points, as `npm start` runs them: compiled main.js files in their own processes
 // (`npm test` builds first, in its pretest step).
-const MAIN = join(__dirname, '..', '..', 'subgraphs', 'monitoring', 'dist', 'src', 'main.js');
+const ROOT = join(__dirname, '..', '..');
+const MONITORING_MAIN = join(ROOT, 'subgraphs', 'monitoring', 'dist', 'src', 'main.js');
+const GATEWAY_MAIN = join(ROOT, 'gateway', 'dist', 'main.js');
 
 let config: Config;
 beforeAll(async () => {
-  if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run \`npm run build\``);
+  for (const main of [MONITORING_MAIN, GATEWAY_MAIN]) if (!existsSync(main)) throw new Error(`${main} is missing: run \`npm run build\``);
   config = await testConfig();
 });
 afterAll(() => dropTestDatabase(config));
 
-function environment(overrides: Record<string, string> = {}): NodeJS.ProcessEnv {
+function environment(overrides: Record<string, string> = {}, of: Config = config): NodeJS.ProcessEnv {
   return {
     PATH: process.env.PATH,
     NODE_ENV: 'test',
     LOG_LEVEL: 'info',
     HOST: '127.0.0.1',
-    DATABASE_URL: config.DATABASE_URL,
-    REDIS_URL: config.REDIS_URL,
-    REDIS_PREFIX: config.REDIS_PREFIX,
-    INTERNAL_TOKEN_SECRET: config.INTERNAL_TOKEN_SECRET,
+    DATABASE_URL: of.DATABASE_URL,
+    REDIS_URL: of.REDIS_URL,
+    REDIS_PREFIX: of.REDIS_PREFIX,
+    INTERNAL_TOKEN_SECRET: of.INTERNAL_TOKEN_SECRET,
     ...overrides,
   };
 }
 
-function runMain(env: NodeJS.ProcessEnv) {
-  const child = spawn(process.execPath, [MAIN], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+function runMain(env: NodeJS.ProcessEnv, main = MONITORING_MAIN) {
+  // From the repository root, where the gateway finds supergraph.graphql.
+  const child = spawn(process.execPath, [main], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk));
@@ -43,7 +47,9 @@ function runMain(env: NodeJS.ProcessEnv) {
   };
 }
 
-test('in production, without access-token keys it does not use: SIGTERM closes open subscriptions with 1001 and exits 0', async () => {
+const RECORD_CPU = `mutation { recordMetric(input: { name: "cpu", value: 1 }) { value } }`;
+
+test('monitoring in production, without access-token keys it does not use: SIGTERM closes open subscriptions with 1001 and exits 0', async () => {
   const port = await freePort();
   const main = runMain(environment({ NODE_ENV: 'production', MONITORING_PORT: String(port) }));
   try {
@@ -56,7 +62,7 @@ test('in production, without access-token keys it does not use: SIGTERM closes o
     const sub = collect(client, `subscription { metricRecorded(name: "cpu") { value } }`);
     // Record until the subscription has seen a point: then the socket is surely open.
     await eventually(async () => {
-      await gql(url, `mutation { recordMetric(input: { name: "cpu", value: 1 }) { value } }`, {}, { [PRINCIPAL_HEADER]: token });
+      await gql(url, RECORD_CPU, {}, { [PRINCIPAL_HEADER]: token });
       return sub.events.length > 0;
     }, true);
 
@@ -68,6 +74,38 @@ test('in production, without access-token keys it does not use: SIGTERM closes o
     await client.dispose();
   } finally {
     main.child.kill('SIGKILL');
+  }
+});
+
+test('the gateway on SIGTERM closes client sockets with 1001, releases its subgraph subscriptions and exits 0', async () => {
+  const stack = await startStack({ subgraphs: SUBGRAPH_FACTORIES });
+  const port = await freePort();
+  const subgraphUrls = Object.fromEntries(Object.entries(stack.subgraphs).map(([name, s]) => [SUBGRAPH_URL_ENV[name as SubgraphName], s!.url]));
+  const main = runMain(environment({ GATEWAY_PORT: String(port), JWT_PUBLIC_KEY: stack.config.JWT_PUBLIC_KEY!, ...subgraphUrls }, stack.config), GATEWAY_MAIN);
+  try {
+    await eventually(() => main.logged('gateway listening'), true, 30_000);
+    const url = `http://127.0.0.1:${port}/graphql`;
+    const alice = await onboard(url, 'Alice Stops');
+    const client = wsClient(url, { authorization: `Bearer ${alice.accessToken}` });
+    const sub = collect(client, `subscription { metricRecorded(name: "cpu") { value recordedBy { email } } }`);
+    await eventually(async () => {
+      await gql(url, RECORD_CPU, {}, alice.headers);
+      return sub.events.length > 0;
+    }, true);
+    expect(sub.events[0]!.data).toEqual({ metricRecorded: { value: 1, recordedBy: { email: alice.email } } });
+    const monitoring = stack.subgraphs.monitoring!.server.runtime.pubsub;
+    expect(monitoring.channelCount).toBe(1);
+
+    main.child.kill('SIGTERM');
+    expect(await main.exited).toBe(0);
+    expect((sub.error as { code?: number } | undefined)?.code).toBe(1001);
+    expect(main.logged('gateway stopped')).toBe(true);
+    // The gateway closed its socket to monitoring, so monitoring let go of the Redis channel.
+    await eventually(() => monitoring.channelCount, 0);
+    await client.dispose();
+  } finally {
+    main.child.kill('SIGKILL');
+    await stack.stop();
   }
 });
 
