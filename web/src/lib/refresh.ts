@@ -30,7 +30,8 @@ let inFlight: Promise<boolean> | null = null;
 /**
  * One tab at a time (Web Locks): refresh tokens rotate on use, and the server takes a
  * rotated-away token presented again as stolen and ends the session, so two tabs refreshing
- * with the same token at once would log both out.
+ * with the same token at once would log both out. (switchOrganization rotates too, but takes
+ * no lock: its request may itself need a refresh, and Web Locks are not reentrant.)
  */
 async function oneTabAtATime<T>(work: () => Promise<T>): Promise<T> {
   if (typeof navigator === 'undefined' || !navigator.locks) return work();
@@ -54,6 +55,13 @@ async function refresh(refreshToken: string): Promise<boolean> {
   }
   if (result.error?.networkError && result.error.graphQLErrors.length === 0) {
     return false; // server unreachable: keep the session, the caller shows the error
+  }
+  // Without Web Locks (plain-http hosts other than localhost), a tab may still have rotated
+  // the token meanwhile: take its tokens rather than log every tab out.
+  const now = readStoredSession();
+  if (now && now.refreshToken !== refreshToken) {
+    syncSessionFromStorage();
+    return true;
   }
   clearSession(SESSION_EXPIRED_NOTICE);
   return false;
