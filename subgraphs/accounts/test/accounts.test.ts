@@ -164,9 +164,9 @@ test('users are found by email through the unique index, and only lower-cased em
   const orm = stack.subgraphs.accounts!.server.runtime.orm;
   // The table is tiny, so forbid sequential scans: what is left shows whether an index serves it.
   const plan = await orm.em.fork().transactional(async (em) => {
-    const connection = em.getConnection();
-    await connection.execute('set local enable_seqscan = off');
-    return connection.execute(`explain select * from accounts.users where email = 'user1@example.com'`);
+    // em.execute runs inside this transaction, so SET LOCAL applies to the EXPLAIN after it.
+    await em.execute('set local enable_seqscan = off');
+    return em.execute(`explain select * from accounts.users where email = 'user1@example.com'`);
   });
   expect(plan.map((row: Record<string, string>) => row['QUERY PLAN']).join('\n')).toContain('users_email_unique');
   await expect(
