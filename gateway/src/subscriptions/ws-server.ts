@@ -16,9 +16,11 @@ import { useServer } from 'graphql-ws/use/ws';
 import type { WebSocketServer } from 'ws';
 import {
   badRequest,
+  formatErrorsFor,
   rateLimited,
   requestScope,
   serviceUnavailable,
+  withCode,
   type ExecuteOperation,
   type Logger,
   type Principal,
@@ -62,9 +64,6 @@ interface PreparedOperation {
   run(): OperationResult;
 }
 
-const withCode = (e: GraphQLError, code: string) =>
-  new GraphQLError(e.message, { nodes: e.nodes, source: e.source, positions: e.positions, path: e.path, originalError: e.originalError, extensions: { ...e.extensions, code } });
-
 /** graphql-ws wraps what an iterator threw in a code-less GraphQLError; report what we threw. */
 const unwrap = (e: GraphQLError): GraphQLError[] => {
   if (e.extensions.code !== undefined) return [e];
@@ -85,11 +84,6 @@ export function createSubscriptionServer(options: SubscriptionServerOptions) {
   const maxBuffer = options.maxBufferedEvents ?? 256;
   const { logger, stats } = options;
 
-  // Errors sent as a graphql-ws `error` message, formatted as over HTTP (unknown ones masked).
-  const formatErrors = (errors: readonly GraphQLError[], requestId: string): GraphQLFormattedError[] =>
-    requestScope.run({ requestId }, () =>
-      errors.flatMap(unwrap).map((e) => options.formatError(e.toJSON(), e)),
-    );
 
   return (wss: WebSocketServer, execute: ExecuteOperation<GatewayContext>) => {
     const connections = new Set<Connection>();
@@ -228,7 +222,8 @@ export function createSubscriptionServer(options: SubscriptionServerOptions) {
         onError: (ctx, id, _payload, errors) => {
           const requestId = ctx.extra.connection?.requestIds.get(id) ?? randomUUID();
           ctx.extra.connection?.requestIds.delete(id);
-          return formatErrors(errors, requestId);
+          // Sent as a graphql-ws `error` message, formatted as over HTTP (unknown ones masked).
+          return formatErrorsFor(options.formatError, errors.flatMap(unwrap), requestId);
         },
         onComplete: (ctx, id) => {
           ctx.extra.connection?.requestIds.delete(id);

@@ -1,6 +1,6 @@
 import { GraphQLError, Kind, type GraphQLFormattedError } from 'graphql';
 import type { Logger } from './logger';
-import { currentRequestId } from './request-scope';
+import { currentRequestId, requestScope } from './request-scope';
 
 /** The error codes of ARCHITECTURE.md ("Errors"); anything else is masked. */
 export const ErrorCode = {
@@ -54,6 +54,10 @@ export const badUserInput = (fields: FieldError[], message?: string) =>
     fields,
   });
 
+/** The same error with a code, e.g. graphql-js' own parse and validation errors outside Apollo. */
+export const withCode = (e: GraphQLError, code: string) =>
+  new GraphQLError(e.message, { nodes: e.nodes, source: e.source, positions: e.positions, path: e.path, originalError: e.originalError, extensions: { ...e.extensions, code } });
+
 export const isClientError = (code: unknown): boolean => typeof code === 'string' && PASSED_THROUGH.has(code);
 
 /**
@@ -79,6 +83,12 @@ export function createErrorFormatter(logger: Logger) {
     };
   };
 }
+
+export type ErrorFormatter = ReturnType<typeof createErrorFormatter>;
+
+/** Errors sent outside Apollo (graphql-ws messages), formatted as Apollo would under `requestId`. */
+export const formatErrorsFor = (format: ErrorFormatter, errors: readonly GraphQLError[], requestId: string): GraphQLFormattedError[] =>
+  requestScope.run({ requestId }, () => errors.map((e) => format(e.toJSON(), e)));
 
 /**
  * A variable that does not coerce to its type is reported by graphql-js at the variable's

@@ -1,15 +1,16 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { getOperationAST, parse, type GraphQLError, type GraphQLSchema, type OperationTypeNode } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import type { SubgraphName, Config } from './config';
 import { ensureDatabase, migrate, openDatabase, type MigrationObject } from './db';
-import { badRequest, createErrorFormatter, unauthenticated } from './errors';
+import { badRequest, createErrorFormatter, formatErrorsFor, unauthenticated, withCode } from './errors';
 import { createLogger, type Logger } from './logger';
 import { createMetrics } from './metrics';
 import { PRINCIPAL_HEADER, verifyPrincipal, type Principal } from './principal';
 import { createRedis, PubSub, type Redis } from './redis';
-import { requestIdFrom, requestScope } from './request-scope';
+
 import { createServiceServer, type ServiceServer } from './server';
 
 /** What every subgraph resolver receives. */
@@ -93,8 +94,6 @@ export async function createSubgraphServer<TLoaders, TDeps = undefined>(
   const metrics = createMetrics(definition.name);
 
   const formatError = createErrorFormatter(logger);
-  const formatErrors = (errors: readonly GraphQLError[], context?: SubgraphContext) =>
-    requestScope.run({ requestId: context?.requestId ?? requestIdFrom(undefined) }, () => errors.map((e) => formatError(e.toJSON(), e)));
 
   const contextFor = (principal: Principal | null, requestId: string): SubgraphContext<TLoaders, TDeps> => {
     const em = orm.em.fork();
@@ -127,16 +126,17 @@ export async function createSubgraphServer<TLoaders, TDeps = undefined>(
             let operation: OperationTypeNode | undefined;
             try {
               operation = getOperationAST(parse(payload.query), payload.operationName)?.operation;
-            } catch {
-              return; // graphql-ws reports the syntax error itself
+            } catch (err) {
+              // An error for this operation: left to graphql-ws, it would close the whole socket.
+              return [withCode(err as GraphQLError, 'GRAPHQL_PARSE_FAILED')];
             }
             if (operation && operation !== 'subscription') return [badRequest('Only subscriptions are served over the WebSocket; send queries and mutations over HTTP')];
           },
-          context: (ctx) => contextFor(ctx.extra.principal ?? null, requestIdFrom(undefined)),
+          context: (ctx) => contextFor(ctx.extra.principal ?? null, randomUUID()),
           // Masked and logged like HTTP errors, under the subscription's request id.
           onNext: (_ctx, _id, _payload, args, result) =>
-            result.errors ? { ...result, errors: formatErrors(result.errors, args.contextValue as SubgraphContext) } : result,
-          onError: (_ctx, _id, _payload, errors) => formatErrors(errors),
+            result.errors ? { ...result, errors: formatErrorsFor(formatError, result.errors, (args.contextValue as SubgraphContext).requestId) } : result,
+          onError: (_ctx, _id, _payload, errors) => formatErrorsFor(formatError, errors, randomUUID()),
         },
         wss,
       ),

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { PRINCIPAL_HEADER, signPrincipal, type Principal } from '@lattice/platform';
-import { collect, gql, startStack, wsClient, type Stack } from '@lattice/testing';
+import { collect, eventually, gql, startStack, wsClient, type Stack } from '@lattice/testing';
 import { createServer } from '../src/server';
 
 let stack: Stack;
@@ -127,6 +127,14 @@ test("the subgraph's WebSocket serves subscriptions only: queries and mutations 
     const count = await stack.subgraphs.monitoring!.server.runtime.orm.em.fork().getConnection()
       .execute(`select count(*)::int as n from monitoring.metric_points where name = 'over_subgraph_ws'`);
     expect(count[0].n).toBe(0);
+    // A syntax error ends that operation only: the socket (every subscription of this principal) stays.
+    const broken = collect(client, `subscription { metricRecorded(name: "x") { value }`);
+    await expect(broken.next(1)).rejects.toThrow();
+    expect((broken.error as Array<{ extensions?: { code?: string } }>)[0].extensions?.code).toBe('GRAPHQL_PARSE_FAILED');
+    const live = collect(client, `subscription { metricRecorded(name: "after_broken") { value } }`);
+    await eventually(() => stack.subgraphs.monitoring!.server.runtime.pubsub.channelCount, 1); // Redis acknowledged it
+    await gql(url, RECORD, { input: { name: 'after_broken', value: 5 } }, await as(a));
+    expect((await live.next(1))[0]!.data).toEqual({ metricRecorded: { value: 5 } });
   } finally {
     await client.dispose();
   }
