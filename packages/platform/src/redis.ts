@@ -11,11 +11,23 @@ export function createRedis(url: string, logger: Logger, options: RedisOptions =
   return redis;
 }
 
+/** QUIT politely, but a Redis that does not answer must not hold a shutdown: then drop the socket. */
+export async function closeRedis(redis: Redis): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const gaveUp = new Promise<void>((resolve) => (timer = setTimeout(resolve, 1000)));
+  await Promise.race([redis.quit().catch(() => undefined), gaveUp]);
+  clearTimeout(timer);
+  redis.disconnect();
+}
+
 // ioredis retries with backoff and emits an error per failed attempt; log each, as a warning.
 const logRedisErrors = (redis: Redis, logger: Logger) =>
   redis.on('error', (err: Error) => logger.warn({ err }, 'Redis connection error'));
 
 type Handler = (payload: unknown) => void;
+
+/** How long a publish may hold its caller (a committed write) when Redis does not answer. */
+export const PUBLISH_TIMEOUT_MS = 1000;
 
 /**
  * Live events over Redis pub/sub. One publishing connection and one subscriber connection per
@@ -38,16 +50,23 @@ export class PubSub {
 
   /**
    * Best effort, like pub/sub itself: callers publish after their write has committed, so a
-   * Redis outage must not turn a stored change into an error (and a retried duplicate). A
-   * failure is logged and reported as `false`.
+   * Redis outage must neither turn a stored change into an error (and a retried duplicate) nor
+   * hold the caller for long. A failure, or no answer within `PUBLISH_TIMEOUT_MS`, is logged
+   * and reported as `false`.
    */
   async publish(channel: string, payload: unknown): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`Redis did not answer within ${PUBLISH_TIMEOUT_MS} ms`)), PUBLISH_TIMEOUT_MS);
+    });
     try {
-      await this.publisher.publish(this.prefix + channel, JSON.stringify(payload));
+      await Promise.race([this.publisher.publish(this.prefix + channel, JSON.stringify(payload)), timeout]);
       return true;
     } catch (err) {
       this.logger.warn({ err, channel }, 'live event not published');
       return false;
+    } finally {
+      clearTimeout(timer);
     }
   }
 
@@ -122,7 +141,7 @@ export class PubSub {
 
   async close(): Promise<void> {
     this.channels.clear();
-    await this.subscriber.quit();
+    await closeRedis(this.subscriber);
   }
 
   private dispatch(channel: string, message: string) {

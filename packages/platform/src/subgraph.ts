@@ -9,7 +9,7 @@ import { badRequest, createErrorFormatter, formatErrorsFor, unauthenticated, wit
 import { createLogger, type Logger } from './logger';
 import { createMetrics } from './metrics';
 import { PRINCIPAL_HEADER, verifyPrincipal, type Principal } from './principal';
-import { createRedis, PubSub, type Redis } from './redis';
+import { closeRedis, createRedis, PubSub, type Redis } from './redis';
 
 import { createServiceServer, type ServiceServer } from './server';
 
@@ -146,7 +146,7 @@ export async function createSubgraphServer<TLoaders, TDeps = undefined>(
     },
     onStop: async () => {
       await pubsub.close();
-      await redis.quit();
+      await closeRedis(redis);
       await orm.close();
     },
   });

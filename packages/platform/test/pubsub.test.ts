@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { createLogger, createRedis, PubSub } from '../src';
+import { createServer, type Socket } from 'node:net';
+import { closeRedis, createLogger, createRedis, PubSub } from '../src';
 
 const logger = createLogger('pubsub-test', 'silent');
 
@@ -28,5 +29,24 @@ test('with Redis unreachable, publish reports false instead of failing the write
   } finally {
     redis.disconnect();
     await pubsub.close().catch(() => undefined);
+  }
+});
+
+test('with Redis accepting connections but never answering, publish gives up after its timeout and closing does not hang', async () => {
+  // A TCP peer that takes the connection and says nothing, as a hung Redis would.
+  const sockets: Socket[] = [];
+  const silent = createServer((socket) => sockets.push(socket)).listen(0, '127.0.0.1');
+  await new Promise((resolve) => silent.once('listening', resolve));
+  const { port } = silent.address() as { port: number };
+  const redis = createRedis(`redis://127.0.0.1:${port}`, logger);
+  const pubsub = new PubSub(redis, 'test:silent:', logger);
+  try {
+    await expect(pubsub.publish('greetings', { hello: 'nobody' })).resolves.toBe(false);
+  } finally {
+    // Neither may hang on a Redis that never answers QUIT.
+    await pubsub.close();
+    await closeRedis(redis);
+    for (const socket of sockets) socket.destroy();
+    await new Promise((resolve) => silent.close(resolve));
   }
 });
