@@ -5,14 +5,13 @@
 const { spawn } = require('node:child_process');
 const { randomBytes } = require('node:crypto');
 const fs = require('node:fs');
-const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
 const Redis = require('ioredis');
 
 const ROOT = path.join(__dirname, '..', '..');
 const platform = () => require(path.join(ROOT, 'packages/platform/dist'));
-/** The test harness's product helpers (onboard, scrapeMetrics), from the build like `platform`. */
+/** The test harness's helpers (onboard, scrapeMetrics, freePort), from the build like `platform`. */
 const testing = () => require(path.join(ROOT, 'packages/testing/dist'));
 
 const SUBGRAPH_MAIN = {
@@ -24,18 +23,6 @@ const SUBGRAPH_MAIN = {
 const GATEWAY_MAIN = 'gateway/dist/main.js';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function tail(file, lines = 30) {
   try {
@@ -180,8 +167,8 @@ async function startStack({ gatewayNodeArgs = [], inspect = [], label = 'bench' 
 
   try {
     const ports = {};
-    for (const name of [...Object.keys(SUBGRAPH_MAIN), 'gateway']) ports[name] = await freePort();
-    for (const name of inspect) stack.inspectPorts[name] = await freePort();
+    for (const name of [...Object.keys(SUBGRAPH_MAIN), 'gateway']) ports[name] = await testing().freePort();
+    for (const name of inspect) stack.inspectPorts[name] = await testing().freePort();
     const inspectArgs = (name) => (stack.inspectPorts[name] ? [`--inspect=127.0.0.1:${stack.inspectPorts[name]}`] : []);
     const env = {
       ...process.env,
