@@ -402,7 +402,6 @@ test('after 200 connect/subscribe/disconnect cycles no upstream subscription or 
   // A name per client: identical subscriptions would share one upstream subscription.
   const query = (i: number) => `subscription { metricRecorded(name: "churn_${i}") { value recordedBy { email } } }`;
   let peak = 0;
-  let peakSockets = 0;
   for (let batch = 0; batch < 10; batch++) {
     // Two principals: the gateway holds one upstream socket per principal.
     const clients = Array.from({ length: 20 }, (_, i) => wsClient(stack.url, auth(i % 2 ? bob : alice)));
@@ -411,12 +410,12 @@ test('after 200 connect/subscribe/disconnect cycles no upstream subscription or 
     await Promise.all(clients.slice(0, 10).map((c) => c.dispose()));
     await eventually(async () => (await gauge()) >= 10, true);
     peak = Math.max(peak, await gauge());
-    peakSockets = Math.max(peakSockets, await gauge('lattice_gateway_upstream_connections'));
+    // One socket per principal to monitoring, however many subscriptions ride on it.
+    await eventually(() => gauge('lattice_gateway_upstream_connections'), 2);
     subs.slice(10, 15).forEach((s) => s.dispose()); // graphql-ws complete
     await Promise.all(clients.slice(10).map((c) => c.dispose())); // socket close
   }
   expect(peak).toBeGreaterThanOrEqual(10);
-  expect(peakSockets).toBe(2);
   await eventually(gauge, 0);
   await eventually(() => gauge('lattice_gateway_upstream_connections'), 0);
   await eventually(monitoringChannels, 0);

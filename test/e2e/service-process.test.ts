@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEV_INTERNAL_TOKEN_SECRET, PRINCIPAL_HEADER, signPrincipal, SUBGRAPH_URL_ENV, type Config, type Principal, type SubgraphName } from '@lattice/platform';
 import { collect, dropTestDatabase, eventually, freePort, gql, onboard, startStack, testConfig, wsClient } from '@lattice/testing';
@@ -11,9 +11,27 @@ const ROOT = join(__dirname, '..', '..');
 const MONITORING_MAIN = join(ROOT, 'subgraphs', 'monitoring', 'dist', 'src', 'main.js');
 const GATEWAY_MAIN = join(ROOT, 'gateway', 'dist', 'main.js');
 
+/** Source files of one project, recursively. */
+const sources = (dir: string): string[] =>
+  readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
+
+/**
+ * `npm test` builds first; a bare `npx jest` does not, and would quietly run old code here.
+ * `tsc -b` stamps a project's build info on every build, also when nothing had to change.
+ */
+function assertBuilt(project: string, buildInfo: string) {
+  const info = join(ROOT, project, buildInfo);
+  if (!existsSync(info)) throw new Error(`${project} is not built: run \`npm run build\``);
+  const builtAt = statSync(info).mtimeMs;
+  const stale = sources(join(ROOT, project, 'src')).find((file) => statSync(file).mtimeMs > builtAt);
+  if (stale) throw new Error(`${stale} is newer than its build: run \`npm run build\``);
+}
+
 let config: Config;
 beforeAll(async () => {
-  for (const main of [MONITORING_MAIN, GATEWAY_MAIN]) if (!existsSync(main)) throw new Error(`${main} is missing: run \`npm run build\``);
+  assertBuilt('packages/platform', 'tsconfig.tsbuildinfo');
+  assertBuilt('subgraphs/monitoring', 'dist/tsconfig.tsbuildinfo');
+  assertBuilt('gateway', 'tsconfig.tsbuildinfo');
   config = await testConfig();
 });
 afterAll(() => dropTestDatabase(config));

@@ -1,4 +1,4 @@
-import type { AuthChecker } from 'type-graphql';
+import type { AuthCheckerFn } from 'type-graphql';
 import { forbidden, unauthenticated } from './errors';
 import type { OrgRole, Principal } from './principal';
 
@@ -38,13 +38,14 @@ export const isMemberOf = (principal: Principal | null, org: string): boolean =>
 export const memberOrgIds = (principal: Principal | null): string[] => principal?.memberships.map((m) => m.org) ?? [];
 
 /**
- * type-graphql's `@Authorized`: no role = a signed-in user, a role = at least that role in the
- * active organization. type-graphql runs it before it validates the arguments, so a caller who
- * may not write is told so, not which field of the input was wrong. Services check again: they
- * are where tenancy is enforced, and they need the active organization anyway.
+ * type-graphql's `@Authorized`: no role = a signed-in user; roles = any of them in the active
+ * organization, which (roles being ranked) is at least the lowest one listed. type-graphql runs
+ * it before it validates the arguments, so a caller who may not write is told so, not which
+ * field of the input was wrong. Services check again: they are where tenancy is enforced, and
+ * they need the active organization anyway.
  */
-export const authChecker: AuthChecker<{ principal: Principal | null }, OrgRole> = ({ context }, roles) => {
+export const authChecker: AuthCheckerFn<{ principal: Principal | null }, OrgRole> = ({ context }, roles) => {
   if (roles.length === 0) requireUser(context.principal);
-  for (const role of roles) requireRole(context.principal, role);
+  else requireRole(context.principal, roles.reduce((low, role) => (RANK[role] < RANK[low] ? role : low)));
   return true;
 };
