@@ -140,7 +140,8 @@ export function createSubscriptionServer(options: SubscriptionServerOptions) {
         return mapEvents(upstreamSubscription(client, plan.primary.serviceName, payload, { stats, maxBuffer, logger }, release), onEvent);
       };
       return {
-        // The same supergraph, principal, operation and variables: one upstream subscription, one execution per event.
+        // The same supergraph, principal, operation and variables: one upstream subscription, one
+        // execution per event, run (and logged) under the request id of whoever opened it.
         run: () => shared.subscribe(JSON.stringify([snapshot.id, principalKey, operationName ?? null, source, variables]), open) as AsyncIterableIterator<unknown> as AsyncIterableIterator<ExecutionResult>,
       };
     };
