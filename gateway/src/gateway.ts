@@ -1,5 +1,5 @@
 import { ApolloGateway, IntrospectAndCompose, type ServiceMap } from '@apollo/gateway';
-import { createErrorFormatter, createLogger, createMetrics, createServiceServer, type Config, type ServiceServer } from '@lattice/platform';
+import { createLogger, createMetrics, createServiceServer, type Config, type ServiceServer } from '@lattice/platform';
 import { createAuthenticator } from './auth';
 import { localSubgraphs, readSupergraph, subgraphUrl } from './config';
 import type { GatewayContext } from './context';
@@ -55,7 +55,6 @@ export async function createGateway(config: Config): Promise<ServiceServer> {
       authenticate,
       signer,
       logger,
-      formatError: createErrorFormatter(logger),
       stats,
     }),
     readiness: {

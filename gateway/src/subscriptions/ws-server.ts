@@ -9,7 +9,6 @@ import {
   type DocumentNode,
   type ExecutionArgs,
   type FormattedExecutionResult,
-  type GraphQLFormattedError,
 } from 'graphql';
 import { CloseCode, type ExecutionResult, type OperationResult } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
@@ -21,7 +20,7 @@ import {
   requestScope,
   serviceUnavailable,
   withCode,
-  type ExecuteOperation,
+  type WebSocketTools,
   type Logger,
   type Principal,
 } from '@lattice/platform';
@@ -44,7 +43,6 @@ export interface SubscriptionServerOptions {
   /** Signs the internal principal token each upstream connection presents. */
   signer: PrincipalSigner;
   logger: Logger;
-  formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
   stats: SubscriptionStats;
   /** Operations one connection may have running at once (subscriptions and in-flight queries). */
   maxOperationsPerConnection?: number;
@@ -84,8 +82,7 @@ export function createSubscriptionServer(options: SubscriptionServerOptions) {
   const maxBuffer = options.maxBufferedEvents ?? 256;
   const { logger, stats } = options;
 
-
-  return (wss: WebSocketServer, execute: ExecuteOperation<GatewayContext>) => {
+  return (wss: WebSocketServer, { execute, formatError }: WebSocketTools<GatewayContext>) => {
     const connections = new Set<Connection>();
     // graphql-ws returns every operation's iterator when a socket closes; that releases upstream.
     const close = (connection: Connection) => {
@@ -124,7 +121,7 @@ export function createSubscriptionServer(options: SubscriptionServerOptions) {
         operationName,
         variables,
         logger,
-        formatError: options.formatError,
+        formatError,
       };
       const onEvent = (event: FormattedExecutionResult): Promise<FormattedExecutionResult> =>
         requestScope.run({ requestId: context.requestId }, () => executeEvent(run, event));
@@ -224,7 +221,7 @@ export function createSubscriptionServer(options: SubscriptionServerOptions) {
           const requestId = ctx.extra.connection?.requestIds.get(id) ?? randomUUID();
           ctx.extra.connection?.requestIds.delete(id);
           // Sent as a graphql-ws `error` message, formatted as over HTTP (unknown ones masked).
-          return formatErrorsFor(options.formatError, errors.flatMap(unwrap), requestId);
+          return formatErrorsFor(formatError, errors.flatMap(unwrap), requestId);
         },
         onComplete: (ctx, id) => {
           ctx.extra.connection?.requestIds.delete(id);

@@ -10,7 +10,7 @@ import express from 'express';
 import type { FormattedExecutionResult, GraphQLSchema } from 'graphql';
 import { WebSocketServer } from 'ws';
 import type { Config } from './config';
-import { createErrorFormatter } from './errors';
+import { createErrorFormatter, type ErrorFormatter } from './errors';
 import type { Logger } from './logger';
 import { type Metrics, operationMetricsPlugin } from './metrics';
 import { requestIdFrom, requestScope } from './request-scope';
@@ -25,6 +25,11 @@ export type ExecuteOperation<TContext> = (
   context: TContext,
 ) => Promise<FormattedExecutionResult>;
 
+export interface WebSocketTools<TContext> {
+  execute: ExecuteOperation<TContext>;
+  formatError: ErrorFormatter;
+}
+
 export interface ServiceServerOptions<TContext extends BaseContext> {
   name: string;
   config: Config;
@@ -35,9 +40,10 @@ export interface ServiceServerOptions<TContext extends BaseContext> {
   context: (req: express.Request, requestId: string) => Promise<TContext>;
   /**
    * graphql-ws (or any WebSocket protocol) on the same port and path; returns its disposer.
-   * `execute` runs queries and mutations arriving over the socket through Apollo, like HTTP ones.
+   * `execute` runs queries and mutations arriving over the socket through Apollo, like HTTP ones;
+   * `formatError` is Apollo's, for errors the socket sends itself.
    */
-  websocket?: (wss: WebSocketServer, execute: ExecuteOperation<TContext>) => { dispose(): unknown };
+  websocket?: (wss: WebSocketServer, apollo: WebSocketTools<TContext>) => { dispose(): unknown };
   /** Named checks behind /readyz; each resolves when its dependency answers. */
   readiness: Record<string, () => Promise<unknown>>;
   plugins?: ApolloServerPlugin<TContext>[];
@@ -62,6 +68,7 @@ export function createServiceServer<TContext extends BaseContext>(options: Servi
   const wss = options.websocket ? new WebSocketServer({ server: httpServer, path: GRAPHQL_PATH, maxPayload: MAX_REQUEST_BYTES }) : undefined;
   let wsCleanup: { dispose(): unknown } | undefined;
   const production = config.NODE_ENV === 'production';
+  const formatError = createErrorFormatter(logger);
 
   const apollo = new ApolloServer<TContext>({
     ...(options.graph as { schema: GraphQLSchema }),
@@ -69,7 +76,7 @@ export function createServiceServer<TContext extends BaseContext>(options: Servi
     includeStacktraceInErrorResponses: false,
     // runService owns SIGTERM/SIGINT; Apollo's own handler would race it and stall the drain.
     stopOnTerminationSignals: false,
-    formatError: createErrorFormatter(logger),
+    formatError,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       {
@@ -95,7 +102,7 @@ export function createServiceServer<TContext extends BaseContext>(options: Servi
     if (body.kind !== 'single') throw new Error('Incremental delivery is not supported over WebSocket');
     return body.singleResult;
   };
-  if (wss && options.websocket) wsCleanup = options.websocket(wss, executeOperation);
+  if (wss && options.websocket) wsCleanup = options.websocket(wss, { execute: executeOperation, formatError });
 
   app.disable('x-powered-by');
   app.use((req, res, next) => {

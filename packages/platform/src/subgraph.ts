@@ -5,7 +5,7 @@ import { getOperationAST, parse, type GraphQLError, type GraphQLSchema, type Ope
 import { useServer } from 'graphql-ws/use/ws';
 import type { SubgraphName, Config } from './config';
 import { ensureDatabase, migrate, openDatabase, type MigrationObject } from './db';
-import { badRequest, createErrorFormatter, formatErrorsFor, unauthenticated, withCode } from './errors';
+import { badRequest, formatErrorsFor, unauthenticated, withCode } from './errors';
 import { createLogger, type Logger } from './logger';
 import { createMetrics } from './metrics';
 import { PRINCIPAL_HEADER, verifyPrincipal, type Principal } from './principal';
@@ -93,7 +93,6 @@ export async function createSubgraphServer<TLoaders, TDeps = undefined>(
   const schema = await definition.buildSchema();
   const metrics = createMetrics(definition.name);
 
-  const formatError = createErrorFormatter(logger);
 
   const contextFor = (principal: Principal | null, requestId: string): SubgraphContext<TLoaders, TDeps> => {
     const em = orm.em.fork();
@@ -108,7 +107,7 @@ export async function createSubgraphServer<TLoaders, TDeps = undefined>(
     graph: { schema },
     context: async (req, requestId) =>
       contextFor(await principalFrom(header(req.headers, PRINCIPAL_HEADER), config.INTERNAL_TOKEN_SECRET), requestId),
-    websocket: (wss) =>
+    websocket: (wss, { formatError }) =>
       useServer<{ principal?: unknown }, { principal?: Principal | null }>(
         {
           schema,
