@@ -11,12 +11,27 @@ export function createRedis(url: string, logger: Logger, options: RedisOptions =
   return redis;
 }
 
+/**
+ * How long a best-effort call (a publish after a committed write, QUIT at shutdown) waits for a
+ * Redis that does not answer: ioredis queues commands until it reconnects, which may be never.
+ */
+export const REDIS_PATIENCE_MS = 1000;
+
+async function answeredInTime<T>(command: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`Redis did not answer within ${REDIS_PATIENCE_MS} ms`)), REDIS_PATIENCE_MS);
+  });
+  try {
+    return await Promise.race([command, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** QUIT politely, but a Redis that does not answer must not hold a shutdown: then drop the socket. */
 export async function closeRedis(redis: Redis): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const gaveUp = new Promise<void>((resolve) => (timer = setTimeout(resolve, 1000)));
-  await Promise.race([redis.quit().catch(() => undefined), gaveUp]);
-  clearTimeout(timer);
+  await answeredInTime(redis.quit()).catch(() => undefined);
   redis.disconnect();
 }
 
@@ -25,9 +40,6 @@ const logRedisErrors = (redis: Redis, logger: Logger) =>
   redis.on('error', (err: Error) => logger.warn({ err }, 'Redis connection error'));
 
 type Handler = (payload: unknown) => void;
-
-/** How long a publish may hold its caller (a committed write) when Redis does not answer. */
-export const PUBLISH_TIMEOUT_MS = 1000;
 
 /**
  * Live events over Redis pub/sub. One publishing connection and one subscriber connection per
@@ -51,22 +63,16 @@ export class PubSub {
   /**
    * Best effort, like pub/sub itself: callers publish after their write has committed, so a
    * Redis outage must neither turn a stored change into an error (and a retried duplicate) nor
-   * hold the caller for long. A failure, or no answer within `PUBLISH_TIMEOUT_MS`, is logged
+   * hold the caller for long. A failure, or no answer within `REDIS_PATIENCE_MS`, is logged
    * and reported as `false`.
    */
   async publish(channel: string, payload: unknown): Promise<boolean> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`Redis did not answer within ${PUBLISH_TIMEOUT_MS} ms`)), PUBLISH_TIMEOUT_MS);
-    });
     try {
-      await Promise.race([this.publisher.publish(this.prefix + channel, JSON.stringify(payload)), timeout]);
+      await answeredInTime(this.publisher.publish(this.prefix + channel, JSON.stringify(payload)));
       return true;
     } catch (err) {
       this.logger.warn({ err, channel }, 'live event not published');
       return false;
-    } finally {
-      clearTimeout(timer);
     }
   }
 
