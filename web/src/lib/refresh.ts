@@ -38,13 +38,17 @@ async function oneTabAtATime<T>(work: () => Promise<T>): Promise<T> {
   return await navigator.locks.request('lattice.refreshSession', work);
 }
 
-async function refresh(refreshToken: string): Promise<boolean> {
-  // Another tab may have refreshed while this one waited for the lock: take its tokens.
+/** Another tab rotated `refreshToken` already: take the tokens it stored. */
+function adoptOtherTabsTokens(refreshToken: string): boolean {
   const stored = readStoredSession();
-  if (stored && stored.refreshToken !== refreshToken) {
-    syncSessionFromStorage();
-    return true;
-  }
+  if (!stored || stored.refreshToken === refreshToken) return false;
+  syncSessionFromStorage();
+  return true;
+}
+
+async function refresh(refreshToken: string): Promise<boolean> {
+  // Another tab may have refreshed while this one waited for the lock.
+  if (adoptOtherTabsTokens(refreshToken)) return true;
   const result = await bareClient
     .mutation(RefreshSessionMutation, { refreshToken }, { requestPolicy: 'network-only' })
     .toPromise();
@@ -58,11 +62,7 @@ async function refresh(refreshToken: string): Promise<boolean> {
   }
   // Without Web Locks (plain-http hosts other than localhost), a tab may still have rotated
   // the token meanwhile: take its tokens rather than log every tab out.
-  const now = readStoredSession();
-  if (now && now.refreshToken !== refreshToken) {
-    syncSessionFromStorage();
-    return true;
-  }
+  if (adoptOtherTabsTokens(refreshToken)) return true;
   clearSession(SESSION_EXPIRED_NOTICE);
   return false;
 }
