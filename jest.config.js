@@ -5,6 +5,7 @@ module.exports = {
   testMatch: ['**/test/**/*.test.ts'],
   transform: { '^.+\\.ts$': ['@swc/jest'] },
   moduleNameMapper: {
+    '^@lattice/platform/core$': '<rootDir>/packages/platform/src/core',
     '^@lattice/(platform|testing)$': '<rootDir>/packages/$1/src',
     '^@lattice/(accounts|billing|ai-platform|monitoring)$': '<rootDir>/subgraphs/$1/src/server',
     '^@lattice/gateway$': '<rootDir>/gateway/src/gateway',

@@ -1,4 +1,4 @@
-import { AccessTokenVerifier, loadKeyPair, principalFromAccessClaims, unauthenticated, type Config, type Principal } from '@lattice/platform';
+import { AccessTokenVerifier, loadKeyPair, principalFromAccessClaims, unauthenticated, type Config, type Principal } from '@lattice/platform/core';
 
 export interface Authenticated {
   principal: Principal;

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { SUBGRAPHS, subgraphPort, subgraphUrlOverride, type Config, type SubgraphName } from '@lattice/platform';
+import { SUBGRAPHS, subgraphPort, subgraphUrlOverride, type Config, type SubgraphName } from '@lattice/platform/core';
 
 const isSubgraphName = (name: string): name is SubgraphName => (SUBGRAPHS as readonly string[]).includes(name);
 

@@ -1,4 +1,4 @@
-import type { Principal } from '@lattice/platform';
+import type { Principal } from '@lattice/platform/core';
 
 export interface GatewayContext {
   requestId: string;

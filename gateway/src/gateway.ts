@@ -1,5 +1,5 @@
 import { ApolloGateway, IntrospectAndCompose, type ServiceMap } from '@apollo/gateway';
-import { createLogger, createMetrics, createServiceServer, type Config, type ServiceServer } from '@lattice/platform';
+import { createLogger, createMetrics, createServiceServer, type Config, type ServiceServer } from '@lattice/platform/core';
 import { createAuthenticator } from './auth';
 import { localSubgraphs, readSupergraph, subgraphUrl } from './config';
 import type { GatewayContext } from './context';

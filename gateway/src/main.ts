@@ -1,4 +1,4 @@
-import { runService } from '@lattice/platform';
+import { runService } from '@lattice/platform/core';
 import { createGateway } from './gateway';
 
-void runService('gateway', (c) => c.GATEWAY_PORT, createGateway);
+void runService('gateway', (c) => c.GATEWAY_PORT, createGateway, ['Redis']);

@@ -1,5 +1,5 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import { badRequest } from '@lattice/platform';
+import { badRequest } from '@lattice/platform/core';
 import type { GatewayContext } from './context';
 
 /** A subscription sent over HTTP is the client's mistake: BAD_REQUEST with HTTP 400, not a 500. */

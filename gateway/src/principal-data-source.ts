@@ -1,5 +1,5 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
-import { PRINCIPAL_HEADER, signPrincipal, type Principal } from '@lattice/platform';
+import { PRINCIPAL_HEADER, signPrincipal, type Principal } from '@lattice/platform/core';
 import type { GatewayContext } from './context';
 
 /** Signed principal tokens live 60 s; one is reused while it has at least this much left. */

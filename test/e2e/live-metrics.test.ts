@@ -1,7 +1,7 @@
 import { createGateway } from '@lattice/gateway';
 import { createServer as createMonitoring } from '@lattice/monitoring';
 import { signPrincipal, SUBGRAPH_URL_ENV, type Principal, type ServiceServer, type SubgraphName, type SubgraphServer } from '@lattice/platform';
-import { collect, eventually, gql, sleep, wsClient, type Stack } from '@lattice/testing';
+import { collect, eventually, gql, sleep, userPrincipal, wsClient, type Stack } from '@lattice/testing';
 import { onboard, startProduct, type Onboarded } from './helpers';
 
 // The monitoring subgraph's own graphql-ws endpoint, called the way the gateway's subscription
@@ -31,14 +31,7 @@ afterAll(async () => {
   await stack.stop();
 });
 
-const principalOf = (who: Onboarded): Principal => ({
-  sub: who.userId,
-  kind: 'user',
-  org: who.orgId,
-  role: 'OWNER',
-  memberships: [{ org: who.orgId, role: 'OWNER' }],
-  scopes: [],
-});
+const principalOf = (who: Onboarded): Principal => userPrincipal(who.orgId, 'OWNER', [], who.userId);
 const RECORD = `mutation($v: Float!) { recordMetric(input: { name: "queue_depth", value: $v }) { value } }`;
 
 test('metricRecorded reaches subscribers of its organization only, from either monitoring replica', async () => {

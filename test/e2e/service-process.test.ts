@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEV_INTERNAL_TOKEN_SECRET, PRINCIPAL_HEADER, signPrincipal, SUBGRAPH_URL_ENV, type Config, type Principal, type SubgraphName } from '@lattice/platform';
-import { collect, dropTestDatabase, eventually, freePort, gql, onboard, startStack, testConfig, wsClient } from '@lattice/testing';
+import { collect, dropTestDatabase, eventually, freePort, gql, onboard, startStack, testConfig, userPrincipal, wsClient } from '@lattice/testing';
 import { SUBGRAPH_FACTORIES } from './helpers';
 
 // The real entry points, as `npm start` runs them: compiled main.js files in their own processes
@@ -74,7 +74,7 @@ test('monitoring in production, without access-token keys it does not use: SIGTE
     await eventually(() => main.logged('monitoring listening'), true, 30_000);
     const url = `http://127.0.0.1:${port}/graphql`;
     const org = '00000000-0000-4000-8000-000000000001';
-    const principal: Principal = { sub: '00000000-0000-4000-8000-000000000002', kind: 'user', org, role: 'MEMBER', memberships: [{ org, role: 'MEMBER' }], scopes: [] };
+    const principal: Principal = userPrincipal(org, 'MEMBER', [], '00000000-0000-4000-8000-000000000002');
     const token = await signPrincipal(principal, config.INTERNAL_TOKEN_SECRET);
     const client = wsClient(url, { principal: token });
     const sub = collect(client, `subscription { metricRecorded(name: "cpu") { value } }`);

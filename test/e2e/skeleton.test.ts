@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { AccessTokenSigner, PRINCIPAL_HEADER, signPrincipal } from '@lattice/platform';
-import { bearer, countStatements, gql, type Stack } from '@lattice/testing';
+import { bearer, countStatements, gql, userPrincipal, type Stack } from '@lattice/testing';
 import { onboard, startProduct, type Onboarded } from './helpers';
 
 let stack: Stack;
@@ -113,7 +113,7 @@ test('subgraphs called directly serve only public fields without the internal to
   const billingUrl = stack.subgraphs.billing!.url;
   expect((await gql(accountsUrl, `{ me { id } }`)).body).toEqual({ data: { me: null } });
   expect((await gql(billingUrl, `{ plans { name } }`)).body.data.plans).toHaveLength(3);
-  const forRealUser = { sub: alice.userId, kind: 'user' as const, org: alice.orgId, role: 'OWNER' as const, memberships: [{ org: alice.orgId, role: 'OWNER' as const }], scopes: [] };
+  const forRealUser = userPrincipal(alice.orgId, 'OWNER', [], alice.userId);
   const entities = `query($r: [_Any!]!) { _entities(representations: $r) { ... on Organization { subscription { status } } } }`;
   const reps = { r: [{ __typename: 'Organization', id: alice.orgId }] };
   const none = await gql(billingUrl, entities, reps);

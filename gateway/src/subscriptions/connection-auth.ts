@@ -1,5 +1,5 @@
 import { GraphQLError } from 'graphql';
-import type { Principal } from '@lattice/platform';
+import type { Principal } from '@lattice/platform/core';
 import type { Authenticate } from '../auth';
 
 export interface ConnectionIdentity {

@@ -1,7 +1,7 @@
 import { executeQueryPlan, type ServiceMap } from '@apollo/gateway';
 import type { FetchNode, QueryPlan } from '@apollo/query-planner';
 import { GraphQLError, type FormattedExecutionResult, type GraphQLFormattedError } from 'graphql';
-import type { Logger } from '@lattice/platform';
+import type { Logger } from '@lattice/platform/core';
 import type { GatewayContext } from '../context';
 import type { SubscriptionPlan, SupergraphSnapshot } from './planner';
 

@@ -1,4 +1,4 @@
-import { createChannel, type Channel } from '@lattice/platform';
+import { createChannel, type Channel } from '@lattice/platform/core';
 
 /**
  * Identical subscriptions share one source: the same operation, variables and principal get

@@ -1,7 +1,7 @@
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { createClient, type Client, type FormattedExecutionResult, type SubscribePayload } from 'graphql-ws';
 import WebSocket from 'ws';
-import { createChannel, serviceUnavailable, type Logger, type Principal } from '@lattice/platform';
+import { createChannel, serviceUnavailable, type Logger, type Principal } from '@lattice/platform/core';
 
 export type Event = FormattedExecutionResult;
 

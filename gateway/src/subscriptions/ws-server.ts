@@ -23,7 +23,7 @@ import {
   type WebSocketTools,
   type Logger,
   type Principal,
-} from '@lattice/platform';
+} from '@lattice/platform/core';
 import type { Authenticate } from '../auth';
 import type { PrincipalSigner } from '../principal-data-source';
 import type { GatewayContext } from '../context';

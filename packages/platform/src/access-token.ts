@@ -51,6 +51,8 @@ const accessClaims = z.object({
   org: z.string().nullable(),
   role: z.enum(ORG_ROLES).nullable(),
   memberships: z.array(z.object({ org: z.string(), role: z.enum(ORG_ROLES) })),
+  /** Platform admin: set by accounts for platform staff only. */
+  admin: z.boolean().optional(),
 });
 export type AccessClaims = z.infer<typeof accessClaims>;
 
@@ -104,5 +106,6 @@ export const principalFromAccessClaims = (claims: AccessClaims): Principal => ({
   role: claims.role,
   memberships: claims.memberships,
   scopes: [],
+  platformAdmin: claims.admin ?? false,
   sid: claims.sid,
 });

@@ -4,7 +4,9 @@ import { printSchemaWithDirectives } from '@graphql-tools/utils';
 import { parse, type GraphQLSchema } from 'graphql';
 import { GraphQLDateTime } from 'graphql-scalars';
 import { buildSchema, createResolversMap, type NonEmptyArray } from 'type-graphql';
-import { authChecker } from './authorization';
+import { authCheckerFor } from './authorization';
+import type { Policy } from './policy';
+import type { Scope } from './scope';
 import { validateInput } from './validation';
 
 const FEDERATION_LINK = `extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@shareable", "@external", "@requires", "@provides", "@inaccessible"])`;
@@ -15,7 +17,25 @@ export interface FederatedSchemaOptions {
   orphanedTypes?: Function[];
   /** `__resolveReference` per entity type name. */
   referenceResolvers?: Record<string, (reference: any, context: any, info: any) => unknown>;
+  /** The subgraph's action table, behind `@Authorized(action)`. */
+  policy: Policy<string>;
 }
+
+type Resolve = (root: unknown, args: unknown, context: { scope: Scope }, info: unknown) => unknown;
+
+/**
+ * Every root Mutation field must commit through `mutate(scope, work)` (outbox, audit, live
+ * events after commit). One that returns without having done so wrote around the boundary, or
+ * wrote nothing: both are bugs, reported loudly rather than left to drift.
+ */
+const throughBoundary =
+  (field: string, resolve: Resolve): Resolve =>
+  async (root, args, context, info) => {
+    const before = context.scope.committed.count;
+    const result = await resolve(root, args, context, info);
+    if (context.scope.committed.count === before) throw new Error(`Mutation.${field} returned without committing through mutate()`);
+    return result;
+  };
 
 /**
  * type-graphql insists on a pubSub once a schema has a subscription. Ours all use
@@ -41,11 +61,12 @@ export async function buildFederatedSchema(options: FederatedSchemaOptions): Pro
     orphanedTypes: options.orphanedTypes,
     skipCheck: true,
     validateFn: validateInput,
-    authChecker,
+    authChecker: authCheckerFor(options.policy),
     scalarsMap: [{ type: Date, scalar: GraphQLDateTime }],
     pubSub: topicsUnsupported,
   });
   const resolvers: Record<string, any> = createResolversMap(schema);
+  for (const [field, resolve] of Object.entries<Resolve>(resolvers.Mutation ?? {})) resolvers.Mutation[field] = throughBoundary(field, resolve);
   for (const [typeName, resolveReference] of Object.entries(options.referenceResolvers ?? {})) {
     resolvers[typeName] = { ...resolvers[typeName], __resolveReference: resolveReference };
   }

@@ -1,20 +1,17 @@
 import 'reflect-metadata';
 
-export * from './channel';
-export * from './config';
-export * from './logger';
-export * from './errors';
-export * from './request-scope';
+/** `@lattice/platform`: the subgraph runtime (ORM, type-graphql, events, jobs) on top of core. */
+export * from './core';
 export * from './validation';
 export * from './db';
-export * from './redis';
-export * from './principal';
-export * from './access-token';
+export * from './scope';
+export * from './mutate';
+export * from './events/event';
+export * from './events/audit';
+export * from './events/migration';
+export * from './events/outbox.entity';
 export * from './authorization';
-export * from './metrics';
 export * from './federation';
-export * from './server';
 export * from './subgraph';
 export * from './loaders';
 export * from './pagination';
-export * from './run';

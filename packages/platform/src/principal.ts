@@ -11,13 +11,17 @@ const principalClaims = z.object({
   org: z.string().nullable(),
   role: z.enum(ORG_ROLES).nullable(),
   memberships: z.array(membership),
+  /** API-key scopes (e.g. `prompts:read`); empty for users, whose role decides. */
   scopes: z.array(z.string()),
+  /** Platform staff: may use the platform-admin actions (revenue, all organizations). */
+  platformAdmin: z.boolean().default(false),
   /** The accounts session behind a user's access token. */
   sid: z.string().optional(),
 });
 
 /** Who is calling, as the gateway vouches for it to the subgraphs. */
 export type Principal = z.infer<typeof principalClaims>;
+export type PrincipalInput = z.input<typeof principalClaims>;
 export type MembershipClaim = z.infer<typeof membership>;
 
 export const PRINCIPAL_HEADER = 'x-lattice-principal';
@@ -28,7 +32,7 @@ const PRINCIPAL_TTL_SECONDS = 60;
 const keyOf = (secret: string) => new TextEncoder().encode(secret);
 
 /** The internal principal token: HS256, 60 s, signed by the gateway for every subgraph call. */
-export async function signPrincipal(principal: Principal, secret: string, ttlSeconds = PRINCIPAL_TTL_SECONDS): Promise<string> {
+export async function signPrincipal(principal: PrincipalInput, secret: string, ttlSeconds = PRINCIPAL_TTL_SECONDS): Promise<string> {
   const { sub, ...claims } = principal;
   return new SignJWT(claims)
     .setProtectedHeader({ alg: 'HS256' })

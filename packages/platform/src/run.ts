@@ -1,4 +1,3 @@
-import { Client } from 'pg';
 import Redis from 'ioredis';
 import { ConfigError, loadConfig, type Config } from './config';
 import { createLogger } from './logger';
@@ -20,14 +19,19 @@ async function reachable(what: keyof typeof HOW_TO_START, probe: () => Promise<u
   }
 }
 
+export type Dependency = keyof typeof HOW_TO_START;
+
 /** Fail fast, naming what is missing and how to start it, instead of retrying forever. */
-export async function checkDependencies(config: Config): Promise<string[]> {
+export async function checkDependencies(config: Config, needs: readonly Dependency[] = ['PostgreSQL', 'Redis']): Promise<string[]> {
   const pgUrl = new URL(config.DATABASE_URL);
   const redisUrl = new URL(config.REDIS_URL);
   const problems = await Promise.all([
+    needs.includes('PostgreSQL') &&
     reachable(
       'PostgreSQL',
       async () => {
+        // Loaded here, not at the top: the gateway runs this module and must not load pg.
+        const { Client } = await import('pg');
         const maintenance = new URL(config.DATABASE_URL);
         maintenance.pathname = '/postgres';
         const client = new Client({ connectionString: maintenance.toString(), connectionTimeoutMillis: 3000 });
@@ -36,6 +40,7 @@ export async function checkDependencies(config: Config): Promise<string[]> {
       },
       pgUrl.host,
     ),
+    needs.includes('Redis') &&
     reachable(
       'Redis',
       async () => {
@@ -53,14 +58,19 @@ export async function checkDependencies(config: Config): Promise<string[]> {
       redisUrl.host,
     ),
   ]);
-  return problems.filter((p): p is string => p !== null);
+  return problems.filter((p): p is string => typeof p === 'string');
 }
 
 /**
  * The body of every main.ts: configuration, dependency check, start, and a graceful stop on
  * SIGTERM/SIGINT. The only place that calls process.exit.
  */
-export async function runService(name: string, port: (config: Config) => number, create: (config: Config) => Promise<ServiceServer>): Promise<void> {
+export async function runService(
+  name: string,
+  port: (config: Config) => number,
+  create: (config: Config) => Promise<ServiceServer>,
+  needs: readonly Dependency[] = ['PostgreSQL', 'Redis'],
+): Promise<void> {
   let config: Config;
   try {
     config = loadConfig();
@@ -69,7 +79,7 @@ export async function runService(name: string, port: (config: Config) => number,
     process.exit(1);
   }
   const logger = createLogger(name, config.LOG_LEVEL);
-  const problems = await checkDependencies(config);
+  const problems = await checkDependencies(config, needs);
   if (problems.length) {
     for (const p of problems) logger.fatal(p);
     process.exit(1);

@@ -48,6 +48,11 @@ export interface ServiceServerOptions<TContext extends BaseContext> {
   readiness: Record<string, () => Promise<unknown>>;
   plugins?: ApolloServerPlugin<TContext>[];
   landingPage?: boolean;
+  /**
+   * Extra HTTP routes (webhooks, `/internal/` endpoints), mounted before /graphql and behind no
+   * body parser: a route reads the raw body itself (a webhook signature is over the raw bytes).
+   */
+  routes?: (app: express.Router) => void;
   onStop?: () => Promise<void>;
 }
 
@@ -132,6 +137,7 @@ export function createServiceServer<TContext extends BaseContext>(options: Servi
     res.setHeader('content-type', metrics.registry.contentType);
     res.send(await metrics.registry.metrics());
   });
+  options.routes?.(app);
 
   let started = false;
   return {

@@ -1,4 +1,4 @@
-import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import type { MikroORM } from '@mikro-orm/postgresql';
 import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { getOperationAST, parse, type GraphQLError, type GraphQLSchema, type OperationTypeNode } from 'graphql';
@@ -10,6 +10,9 @@ import { createLogger, type Logger } from './logger';
 import { createMetrics } from './metrics';
 import { PRINCIPAL_HEADER, verifyPrincipal, type Principal } from './principal';
 import { closeRedis, createRedis, PubSub, type Redis } from './redis';
+import { systemClock, type Clock } from './clock';
+import { createScope, type RequestInfo, type Scope, type ScopeRuntime } from './scope';
+import { eventEntities } from './events/outbox.entity';
 
 import { createServiceServer, type ServiceServer } from './server';
 
@@ -17,12 +20,12 @@ import { createServiceServer, type ServiceServer } from './server';
 export interface SubgraphContext<TLoaders = unknown, TDeps = unknown> {
   requestId: string;
   principal: Principal | null;
-  /** Forked per request (or per subscription): no identity map shared between callers. */
-  em: EntityManager;
+  /** What services take: principal, an EntityManager forked per request, logger, clock; `mutate` for writes. */
+  scope: Scope;
   loaders: TLoaders;
   deps: TDeps;
+  /** For subscriptions, which listen to live events. */
   pubsub: PubSub;
-  logger: Logger;
 }
 
 export interface SubgraphRuntime {
@@ -31,6 +34,9 @@ export interface SubgraphRuntime {
   redis: Redis;
   pubsub: PubSub;
   logger: Logger;
+  clock: Clock;
+  /** A service scope on a fresh EntityManager: what resolvers get per request, and jobs and consumers build. */
+  scope(principal: Principal | null, request?: RequestInfo): Scope;
 }
 
 export interface SubgraphDefinition<TLoaders, TDeps> {
@@ -42,8 +48,8 @@ export interface SubgraphDefinition<TLoaders, TDeps> {
   buildSchema(): Promise<GraphQLSchema>;
   /** Long-lived dependencies, made once at start (key material, provider clients...). */
   deps?(runtime: SubgraphRuntime): Promise<TDeps>;
-  /** Fresh DataLoaders for one request. */
-  loaders(em: EntityManager, principal: Principal | null, deps: TDeps): TLoaders;
+  /** Fresh DataLoaders for one request, tenant-filtered by the scope's principal. */
+  loaders(scope: Scope, deps: TDeps): TLoaders;
 }
 
 export type SubgraphServer = ServiceServer & { runtime: SubgraphRuntime };
@@ -61,10 +67,18 @@ const header = (headers: IncomingHttpHeaders, name: string) => {
   return Array.isArray(v) ? v[0] : v;
 };
 
+/** The client's address as the gateway forwards it (subgraphs are only reached through it). */
+const clientIp = (req: { headers: IncomingHttpHeaders; socket: { remoteAddress?: string } }): string | null =>
+  header(req.headers, 'x-forwarded-for')?.split(',')[0]?.trim() || req.socket.remoteAddress || null;
+
 /** The subgraph's database, created if missing and migrated to the latest version. */
 async function openMigratedDatabase(definition: SubgraphDefinition<unknown, unknown>, config: Config, logger: Logger): Promise<MikroORM> {
   await ensureDatabase(config.DATABASE_URL);
-  const orm = await openDatabase(config, { schema: definition.dbSchema, entities: definition.entities, migrations: definition.migrations }, logger);
+  const orm = await openDatabase(
+    config,
+    { schema: definition.dbSchema, entities: [...definition.entities, ...eventEntities], migrations: definition.migrations },
+    logger,
+  );
   await migrate(orm, definition.dbSchema);
   return orm;
 }
@@ -82,21 +96,26 @@ export async function migrateSubgraph(definition: SubgraphDefinition<unknown, un
 export async function createSubgraphServer<TLoaders, TDeps = undefined>(
   definition: SubgraphDefinition<TLoaders, TDeps>,
   config: Config,
+  options: { clock?: Clock } = {},
 ): Promise<SubgraphServer> {
   const logger = createLogger(definition.name, config.LOG_LEVEL);
   const orm = await openMigratedDatabase(definition, config, logger);
   const redis = createRedis(config.REDIS_URL, logger);
   const pubsub = new PubSub(redis, config.REDIS_PREFIX, logger);
   await Promise.all([redis.ping(), pubsub.ready()]);
-  const runtime: SubgraphRuntime = { config, orm, redis, pubsub, logger };
+  const clock = options.clock ?? systemClock;
+  const scopeRuntime: ScopeRuntime = { source: definition.name, pubsub, outboxWritten: () => undefined };
+  const scope = (principal: Principal | null, request: RequestInfo = { id: randomUUID(), ip: null }) =>
+    createScope({ principal, em: orm.em.fork(), log: logger, clock, request, runtime: scopeRuntime });
+  const runtime: SubgraphRuntime = { config, orm, redis, pubsub, logger, clock, scope };
   const deps = (definition.deps ? await definition.deps(runtime) : undefined) as TDeps;
   const schema = await definition.buildSchema();
   const metrics = createMetrics(definition.name);
 
 
-  const contextFor = (principal: Principal | null, requestId: string): SubgraphContext<TLoaders, TDeps> => {
-    const em = orm.em.fork();
-    return { requestId, principal, em, loaders: definition.loaders(em, principal, deps), deps, pubsub, logger };
+  const contextFor = (principal: Principal | null, request: RequestInfo): SubgraphContext<TLoaders, TDeps> => {
+    const requestScope = scope(principal, request);
+    return { requestId: request.id, principal, scope: requestScope, loaders: definition.loaders(requestScope, deps), deps, pubsub };
   };
 
   const server = createServiceServer<SubgraphContext<TLoaders, TDeps>>({
@@ -106,7 +125,7 @@ export async function createSubgraphServer<TLoaders, TDeps = undefined>(
     metrics,
     graph: { schema },
     context: async (req, requestId) =>
-      contextFor(await principalFrom(header(req.headers, PRINCIPAL_HEADER), config.INTERNAL_TOKEN_SECRET), requestId),
+      contextFor(await principalFrom(header(req.headers, PRINCIPAL_HEADER), config.INTERNAL_TOKEN_SECRET), { id: requestId, ip: clientIp(req) }),
     websocket: (wss, { formatError }) =>
       useServer<{ principal?: unknown }, { principal?: Principal | null }>(
         {
@@ -131,7 +150,7 @@ export async function createSubgraphServer<TLoaders, TDeps = undefined>(
             }
             if (operation && operation !== 'subscription') return [badRequest('Only subscriptions are served over the WebSocket; send queries and mutations over HTTP')];
           },
-          context: (ctx) => contextFor(ctx.extra.principal ?? null, randomUUID()),
+          context: (ctx) => contextFor(ctx.extra.principal ?? null, { id: randomUUID(), ip: null }),
           // Masked and logged like HTTP errors, under the subscription's request id.
           onNext: (_ctx, _id, _payload, args, result) =>
             result.errors ? { ...result, errors: formatErrorsFor(formatError, result.errors, (args.contextValue as SubgraphContext).requestId) } : result,

@@ -3,3 +3,4 @@ export * from './client';
 export * from './stack';
 export * from './product';
 export * from './ports';
+export * from './principals';

@@ -1,5 +1,4 @@
-import { alignToKeys, type Principal } from '@lattice/platform';
-import type { EntityManager } from '@mikro-orm/postgresql';
+import { alignToKeys, type Scope } from '@lattice/platform';
 import DataLoader from 'dataloader';
 import { MembershipEntity } from './entities/membership.entity';
 import { OrganizationEntity } from './entities/organization.entity';
@@ -9,7 +8,7 @@ import { UserEntity } from './entities/user.entity';
  * Per-request loaders. Each answers only what the caller may see, decided in SQL from the
  * memberships table (not from the token, which may be minutes old): one statement per batch.
  */
-export function createLoaders(em: EntityManager, principal: Principal | null) {
+export function createLoaders({ em, principal }: Scope) {
   const caller = principal?.kind === 'user' ? principal.sub : null;
   const rows = (sql: string, params: unknown[]) => em.getConnection().execute<Record<string, unknown>[]>(sql, params);
   const byId = <T extends { id: string }>(items: T[], ids: readonly string[]) => alignToKeys(ids, items, (i) => i.id).map((i) => i ?? null);

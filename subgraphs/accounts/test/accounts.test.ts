@@ -1,4 +1,4 @@
-import { AccessTokenVerifier, PRINCIPAL_HEADER, signPrincipal, type Principal } from '@lattice/platform';
+import { AccessTokenVerifier, PRINCIPAL_HEADER, principalFromAccessClaims, signPrincipal, type Principal } from '@lattice/platform';
 import { gql, startStack, type Stack } from '@lattice/testing';
 import { createServer } from '../src/server';
 
@@ -23,7 +23,7 @@ const SWITCH = `mutation($id: ID!) { switchOrganization(organizationId: $id) { $
 /** What the gateway would send for a user's access token. */
 async function asUser(accessToken: string) {
   const claims = (await verifier.verify(accessToken))!;
-  const principal: Principal = { sub: claims.sub, sid: claims.sid, kind: 'user', org: claims.org, role: claims.role, memberships: claims.memberships, scopes: [] };
+  const principal: Principal = principalFromAccessClaims(claims);
   return { [PRINCIPAL_HEADER]: await signPrincipal(principal, stack.config.INTERNAL_TOKEN_SECRET) };
 }
 const userCount = async () =>

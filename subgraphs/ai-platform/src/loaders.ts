@@ -1,19 +1,18 @@
-import { alignToKeys, memberOrgIds, type Principal } from '@lattice/platform';
-import type { EntityManager } from '@mikro-orm/postgresql';
+import { alignToKeys, memberOrgIds, type Scope } from '@lattice/platform';
 import DataLoader from 'dataloader';
 import { PromptEntity, PromptVersionEntity } from './entities';
 
 export interface Loaders {
   /** Highest-numbered version of each prompt. Keys are ids of prompts the caller already may see. */
   latestVersion: DataLoader<string, PromptVersionEntity | null>;
-  /** Prompts by id, only in organizations the principal is a member of (for __resolveReference). */
+  /** Prompts by id, only in organizations the principal is a member of: the tenant guard of __resolveReference. */
   promptById: DataLoader<string, PromptEntity | null>;
 }
 
 const byKey = <T>(keys: readonly string[], rows: T[], keyOf: (row: T) => string) => alignToKeys(keys, rows, keyOf).map((r) => r ?? null);
 
 /** Fresh per request: batches and caches for one caller only. */
-export const createLoaders = (em: EntityManager, principal: Principal | null): Loaders => ({
+export const createLoaders = ({ em, principal }: Scope): Loaders => ({
   latestVersion: new DataLoader(async (promptIds) => {
     const rows: Record<string, unknown>[] = await em.getConnection().execute(
       `select distinct on ("prompt_id") *

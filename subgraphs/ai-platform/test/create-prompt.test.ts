@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { PRINCIPAL_HEADER, signPrincipal } from '@lattice/platform';
-import { countStatements, gql, startStack, type Stack } from '@lattice/testing';
+import { apiKeyPrincipal, countStatements, gql, startStack, type Stack } from '@lattice/testing';
 import { createServer } from '../src/server';
 import { createPrompt } from '../src/services/prompt.service';
 import { CREATE, countRows, headersAs, user, withoutActiveOrg } from './principals';
@@ -32,7 +32,7 @@ test('a MEMBER creates a prompt with version 1, created by them', async () => {
 });
 
 test('an API key creates prompts with no createdBy', async () => {
-  const key = { ...user(orgB), kind: 'apiKey' as const };
+  const key = apiKeyPrincipal(orgB, ['prompts:write']);
   const res = await gql(url, CREATE, { input: { name: 'by key', template: 't' } }, await headersAs(stack, key));
   expect(res.body.data.createPrompt).toMatchObject({ description: null, createdBy: null });
 });
@@ -100,7 +100,7 @@ test('prompt and version are written in one transaction: a failing version leave
   const statements = countStatements(orm);
   try {
     // Bypasses input validation on purpose: PostgreSQL rejects the NUL in the version's template.
-    await expect(createPrompt(orm.em.fork(), user(org), { name: 'half', template: 'bad \u0000' })).rejects.toThrow();
+    await expect(createPrompt(stack.subgraphs['ai-platform']!.server.runtime.scope(user(org)), { name: 'half', template: 'bad \u0000' })).rejects.toThrow();
   } finally {
     statements.stop();
   }

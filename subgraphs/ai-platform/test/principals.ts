@@ -1,31 +1,11 @@
-import { randomUUID } from 'node:crypto';
-import { PRINCIPAL_HEADER, signPrincipal, type MembershipClaim, type OrgRole, type Principal } from '@lattice/platform';
-import type { Stack } from '@lattice/testing';
+import type { Principal } from '@lattice/platform';
+import { principalHeaders, userPrincipal, userWithoutActiveOrg, type Stack } from '@lattice/testing';
 
-/** A user acting in `org` with `role`, and a member of `others` too. */
-export const user = (org: string, role: OrgRole = 'MEMBER', others: MembershipClaim[] = []): Principal => ({
-  sub: randomUUID(),
-  kind: 'user',
-  org,
-  role,
-  memberships: [{ org, role }, ...others],
-  scopes: [],
-});
-
-/** A signed-in user with memberships but no active organization (fresh login). */
-export const withoutActiveOrg = (memberships: MembershipClaim[] = []): Principal => ({
-  sub: randomUUID(),
-  kind: 'user',
-  org: null,
-  role: null,
-  memberships,
-  scopes: [],
-});
+/** A user acting in `org` with `role`, and a member of `others` too; one without an active organization. */
+export { userPrincipal as user, userWithoutActiveOrg as withoutActiveOrg };
 
 /** Headers the gateway would send for this principal. */
-export const headersAs = async (stack: Stack, p: Principal) => ({
-  [PRINCIPAL_HEADER]: await signPrincipal(p, stack.config.INTERNAL_TOKEN_SECRET),
-});
+export const headersAs = (stack: Stack, p: Principal) => principalHeaders(stack.config.INTERNAL_TOKEN_SECRET, p);
 
 /** Rows of one organization, counted straight from the database. */
 export async function countRows(stack: Stack, org: string): Promise<{ prompts: number; versions: number }> {

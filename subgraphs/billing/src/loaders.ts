@@ -1,5 +1,4 @@
-import type { Principal } from '@lattice/platform';
-import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Scope } from '@lattice/platform';
 import DataLoader from 'dataloader';
 import type { PlanEntity } from './entities/plan.entity';
 import type { Context } from './context';
@@ -16,9 +15,9 @@ export interface Loaders {
   planById: DataLoader<string, PlanEntity>;
 }
 
-export const createLoaders = (em: EntityManager, principal: Principal | null): Loaders => ({
-  subscriptionByOrg: new DataLoader((orgIds) => subscriptionsByOrg(em, principal, orgIds)),
-  planById: new DataLoader((ids) => plansByIds(em, ids)),
+export const createLoaders = (scope: Scope): Loaders => ({
+  subscriptionByOrg: new DataLoader((orgIds) => subscriptionsByOrg(scope, orgIds)),
+  planById: new DataLoader((ids) => plansByIds(scope.em, ids)),
 });
 
 /**

@@ -4,6 +4,7 @@ import { BillingSubscriptionResolver } from './resolvers/billing-subscription.re
 import { OrganizationResolver } from './resolvers/organization.resolver';
 import { PlanResolver } from './resolvers/plan.resolver';
 import { Organization } from './schema/organization.type';
+import { policy } from './policy';
 
 export const buildBillingSchema = () =>
   buildFederatedSchema({
@@ -11,4 +12,5 @@ export const buildBillingSchema = () =>
     // Reached only through _entities, so type-graphql must be told to emit it.
     orphanedTypes: [Organization],
     referenceResolvers: { Organization: resolveOrganizationReference },
+    policy,
   });

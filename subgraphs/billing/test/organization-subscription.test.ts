@@ -1,23 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { PRINCIPAL_HEADER, signPrincipal, type Principal } from '@lattice/platform';
-import { countStatements, gql, startStack, type Stack } from '@lattice/testing';
+import type { Principal } from '@lattice/platform';
+import { countStatements, gql, principalHeaders, startStack, userPrincipal, userWithoutActiveOrg, type Stack } from '@lattice/testing';
 import { createServer } from '../src/server';
 
 let stack: Stack;
 let url: string;
 const PRO_PLAN_ID = '00000000-0000-4000-8000-000000000002';
 
-const memberOf = (...orgs: string[]): Principal => ({
-  sub: randomUUID(),
-  kind: 'user',
-  org: orgs[0] ?? null,
-  role: orgs.length ? 'VIEWER' : null,
-  memberships: orgs.map((org) => ({ org, role: 'VIEWER' as const })),
-  scopes: [],
-});
-const as = async (p: Principal, secret = stack.config.INTERNAL_TOKEN_SECRET) => ({
-  [PRINCIPAL_HEADER]: await signPrincipal(p, secret),
-});
+/** A VIEWER of every one of `orgs`, acting in the first. */
+const memberOf = (...orgs: string[]): Principal =>
+  orgs.length ? userPrincipal(orgs[0]!, 'VIEWER', orgs.slice(1).map((org) => ({ org, role: 'VIEWER' as const }))) : userWithoutActiveOrg();
+const as = (p: Principal, secret = stack.config.INTERNAL_TOKEN_SECRET) => principalHeaders(secret, p);
 
 /** What the gateway sends billing to fill in Organization.subscription. */
 const ENTITIES = `query($representations: [_Any!]!) {

@@ -1,21 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { PRINCIPAL_HEADER, signPrincipal, type Principal } from '@lattice/platform';
-import { collect, eventually, gql, startStack, wsClient, type Stack } from '@lattice/testing';
+import { PRINCIPAL_HEADER, signPrincipal, type OrgRole, type Principal } from '@lattice/platform';
+import { collect, eventually, gql, principalHeaders, startStack, userPrincipal, wsClient, type Stack } from '@lattice/testing';
 import { createServer } from '../src/server';
 
 let stack: Stack;
 let url: string;
 const orgA = randomUUID();
 const orgB = randomUUID();
-const member = (org: string, role: Principal['role'] = 'MEMBER'): Principal => ({
-  sub: randomUUID(),
-  kind: 'user',
-  org,
-  role,
-  memberships: [{ org, role: role! }],
-  scopes: [],
-});
-const as = async (p: Principal) => ({ [PRINCIPAL_HEADER]: await signPrincipal(p, stack.config.INTERNAL_TOKEN_SECRET) });
+const member = (org: string, role: OrgRole = 'MEMBER') => userPrincipal(org, role);
+const as = (p: Principal) => principalHeaders(stack.config.INTERNAL_TOKEN_SECRET, p);
 
 beforeAll(async () => {
   stack = await startStack({ subgraphs: { monitoring: createServer } });

@@ -8,10 +8,10 @@ import { createOrganization } from '../services/organization.service';
 
 @Resolver(() => Organization)
 export class OrganizationResolver {
-  @Authorized()
+  @Authorized('organizations:create')
   @Mutation(() => Organization, { description: 'Create an organization; the caller becomes its OWNER.' })
   async createOrganization(@Arg('input') input: CreateOrganizationInput, @Ctx() ctx: Context): Promise<Organization> {
-    return toOrganization(await createOrganization(ctx.em, ctx.principal, input));
+    return toOrganization(await createOrganization(ctx.scope, input));
   }
 }
 

@@ -1,29 +1,31 @@
-import { requireUser, type Principal } from '@lattice/platform';
+import { mutate, type Scope } from '@lattice/platform';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
-import type { EntityManager } from '@mikro-orm/postgresql';
 import { randomBytes } from 'node:crypto';
 import { MembershipEntity } from '../entities/membership.entity';
 import { OrganizationEntity } from '../entities/organization.entity';
+import { policy } from '../policy';
 import type { CreateOrganizationInput } from '../schema/auth.input';
 import { slugify } from './slug';
 
 /** Create an organization with the caller as OWNER; the client then calls switchOrganization. */
-export async function createOrganization(em: EntityManager, principal: Principal | null, input: CreateOrganizationInput) {
-  const p = requireUser(principal);
+export async function createOrganization(scope: Scope, input: CreateOrganizationInput) {
+  const { principal } = policy.authorize(scope.principal, 'organizations:create');
   const name = input.name.trim();
   const base = slugify(name);
   for (let attempt = 0; ; attempt++) {
     const slug = attempt === 0 ? base : `${base}-${randomBytes(3).toString('hex')}`;
-    if (await em.count(OrganizationEntity, { slug })) continue;
+    if (await scope.em.count(OrganizationEntity, { slug })) continue;
     try {
-      // One transaction, organization first: never an organization without its owner.
-      return await em.fork().transactional(async (tx) => {
-        const org = tx.create(OrganizationEntity, { name, slug });
-        await tx.flush();
-        tx.create(MembershipEntity, { userId: p.sub, orgId: org.id, role: 'OWNER' });
+      // Organization first, then its owner: never one without the other.
+      return await mutate(scope, async (tx) => {
+        const org = tx.em.create(OrganizationEntity, { name, slug });
+        await tx.em.flush();
+        tx.em.create(MembershipEntity, { userId: principal.sub, orgId: org.id, role: 'OWNER' });
+        tx.audit({ action: 'organization.create', orgId: org.id, target: { type: 'Organization', id: org.id }, after: { name, slug, ownerId: principal.sub } });
         return org;
       });
     } catch (err) {
+      // Another organization took the slug between the check and the insert: try another.
       if (!(err instanceof UniqueConstraintViolationException) || attempt > 5) throw err;
     }
   }

@@ -1,10 +1,10 @@
-import { conflict, notFound, parseId, requireUser, unauthenticated, type Principal } from '@lattice/platform';
+import { conflict, mutate, notFound, parseId, unauthenticated, type Scope } from '@lattice/platform';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
-import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Deps } from '../context';
 import { MembershipEntity } from '../entities/membership.entity';
 import { SessionEntity } from '../entities/session.entity';
 import { UserEntity } from '../entities/user.entity';
+import { policy } from '../policy';
 import type { LogInInput, SignUpInput } from '../schema/auth.input';
 import { hashPassword, hashToken, newRefreshToken, verifyPassword } from './secrets';
 
@@ -18,11 +18,14 @@ const INVALID_CREDENTIALS = 'Invalid email or password';
 const INVALID_REFRESH = 'Invalid or expired refresh token';
 export const normalizeEmail = (email: string) => email.trim().toLowerCase();
 
+const userActor = (id: string) => ({ kind: 'USER' as const, id });
+const sessionTarget = (session: SessionEntity) => ({ type: 'Session', id: session.id });
+
 /**
  * Sign a fresh access token for a session. Memberships come from the database at this moment,
  * and an active organization the user has left is dropped.
  */
-async function issue(em: EntityManager, deps: Deps, user: UserEntity, session: SessionEntity, refreshToken: string): Promise<Tokens> {
+async function issue({ em }: Scope, deps: Deps, user: UserEntity, session: SessionEntity, refreshToken: string): Promise<Tokens> {
   const memberships = await em.find(MembershipEntity, { userId: user.id }, { orderBy: { createdAt: 'asc' } });
   const active = memberships.find((m) => m.orgId === session.activeOrgId) ?? null;
   const accessToken = await deps.signer.sign({
@@ -35,29 +38,32 @@ async function issue(em: EntityManager, deps: Deps, user: UserEntity, session: S
   return { accessToken, refreshToken, user };
 }
 
-function openSession(em: EntityManager, deps: Deps, userId: string, activeOrgId: string | null) {
+function openSession(tx: Scope, deps: Deps, userId: string, activeOrgId: string | null) {
   const refreshToken = newRefreshToken();
-  const session = em.create(SessionEntity, {
+  const session = tx.em.create(SessionEntity, {
     userId,
     activeOrgId,
     refreshTokenHash: hashToken(refreshToken),
-    expiresAt: new Date(Date.now() + deps.refreshTokenTtlSeconds * 1000),
+    expiresAt: new Date(tx.clock.now().getTime() + deps.refreshTokenTtlSeconds * 1000),
   });
   return { session, refreshToken };
 }
 
-export async function signUp(em: EntityManager, deps: Deps, input: SignUpInput): Promise<Tokens> {
+export async function signUp(scope: Scope, deps: Deps, input: SignUpInput): Promise<Tokens> {
   const email = normalizeEmail(input.email);
-  if (await em.count(UserEntity, { email })) throw conflict('An account with this email already exists');
+  if (await scope.em.count(UserEntity, { email })) throw conflict('An account with this email already exists');
+  const name = input.name.trim();
+  // Hashed before the transaction opens: no connection is held for the hash's 50 ms.
   const passwordHash = await hashPassword(input.password);
   try {
-    // One transaction, user first: the session row references it.
-    const { user, session, refreshToken } = await em.transactional(async (tx) => {
-      const user = tx.create(UserEntity, { email, name: input.name.trim(), passwordHash });
-      await tx.flush();
-      return { user, ...openSession(tx, deps, user.id, null) };
+    const { user, session, refreshToken } = await mutate(scope, async (tx) => {
+      const user = tx.em.create(UserEntity, { email, name, passwordHash });
+      await tx.em.flush();
+      const opened = openSession(tx, deps, user.id, null);
+      tx.audit({ action: 'user.signUp', actor: userActor(user.id), orgId: null, target: { type: 'User', id: user.id }, after: { email, name, passwordHash } });
+      return { user, ...opened };
     });
-    return issue(em, deps, user, session, refreshToken);
+    return await issue(scope, deps, user, session, refreshToken);
   } catch (err) {
     // Two sign-ups racing for one email: the unique index decides.
     if (err instanceof UniqueConstraintViolationException) throw conflict('An account with this email already exists');
@@ -65,18 +71,24 @@ export async function signUp(em: EntityManager, deps: Deps, input: SignUpInput):
   }
 }
 
-export async function logIn(em: EntityManager, deps: Deps, input: LogInInput): Promise<Tokens> {
-  const user = await em.findOne(UserEntity, { email: normalizeEmail(input.email) }, { populate: ['passwordHash'] });
+export async function logIn(scope: Scope, deps: Deps, input: LogInInput): Promise<Tokens> {
+  const user = await scope.em.findOne(UserEntity, { email: normalizeEmail(input.email) }, { populate: ['passwordHash'] });
   if (!(await verifyPassword(user?.passwordHash, input.password)) || !user) throw unauthenticated(INVALID_CREDENTIALS);
-  const { session, refreshToken } = openSession(em, deps, user.id, user.lastOrgId);
-  await em.flush();
-  return issue(em, deps, user, session, refreshToken);
+  const { session, refreshToken } = await mutate(scope, async (tx) => {
+    const opened = openSession(tx, deps, user.id, user.lastOrgId);
+    tx.audit({ action: 'session.logIn', actor: userActor(user.id), orgId: user.lastOrgId, target: sessionTarget(opened.session), after: { activeOrgId: user.lastOrgId } });
+    return opened;
+  });
+  return issue(scope, deps, user, session, refreshToken);
 }
 
-/** Swap the session's refresh token; a concurrent use of the same token loses the race. */
-async function rotate(em: EntityManager, deps: Deps, session: SessionEntity, presentedHash: string, changes: Partial<SessionEntity> = {}) {
+/**
+ * Swap the session's refresh token. The compare-and-swap on the presented hash is what makes
+ * two concurrent uses of one token end with exactly one winner.
+ */
+async function rotate(tx: Scope, deps: Deps, session: SessionEntity, presentedHash: string, changes: Partial<SessionEntity> = {}) {
   const refreshToken = newRefreshToken();
-  const now = new Date();
+  const now = tx.clock.now();
   const next = {
     ...changes,
     refreshTokenHash: hashToken(refreshToken),
@@ -84,36 +96,69 @@ async function rotate(em: EntityManager, deps: Deps, session: SessionEntity, pre
     lastUsedAt: now,
     expiresAt: new Date(now.getTime() + deps.refreshTokenTtlSeconds * 1000),
   };
-  const updated = await em.nativeUpdate(SessionEntity, { id: session.id, refreshTokenHash: presentedHash, revokedAt: null }, next);
+  const updated = await tx.em.nativeUpdate(SessionEntity, { id: session.id, refreshTokenHash: presentedHash, revokedAt: null }, next);
   if (updated !== 1) throw unauthenticated(INVALID_REFRESH);
-  em.assign(session, next);
+  tx.em.assign(session, next);
   return refreshToken;
 }
 
-export async function refreshSession(em: EntityManager, deps: Deps, token: string): Promise<Tokens> {
+export async function refreshSession(scope: Scope, deps: Deps, token: string): Promise<Tokens> {
   const presented = hashToken(token);
-  const session = await em.findOne(SessionEntity, { refreshTokenHash: presented });
+  const session = await scope.em.findOne(SessionEntity, { refreshTokenHash: presented });
   if (!session) {
-    // A rotated-away token used again means it leaked: end that session for everyone.
-    await em.nativeUpdate(SessionEntity, { previousTokenHash: presented, revokedAt: null }, { revokedAt: new Date() });
+    await revokeStolen(scope, presented);
     throw unauthenticated(INVALID_REFRESH);
   }
-  if (session.revokedAt || session.expiresAt.getTime() <= Date.now()) throw unauthenticated(INVALID_REFRESH);
-  const user = await em.findOneOrFail(UserEntity, { id: session.userId });
-  const refreshToken = await rotate(em, deps, session, presented);
-  return issue(em, deps, user, session, refreshToken);
+  if (session.revokedAt || session.expiresAt.getTime() <= scope.clock.now().getTime()) throw unauthenticated(INVALID_REFRESH);
+  const user = await scope.em.findOneOrFail(UserEntity, { id: session.userId });
+  const refreshToken = await mutate(scope, async (tx) => {
+    const rotated = await rotate(tx, deps, session, presented);
+    tx.audit({ action: 'session.refresh', actor: userActor(user.id), orgId: session.activeOrgId, target: sessionTarget(session) });
+    return rotated;
+  });
+  return issue(scope, deps, user, session, refreshToken);
+}
+
+/** A rotated-away token used again means it leaked: end that session for everyone. */
+async function revokeStolen(scope: Scope, presentedHash: string) {
+  const stolen = await scope.em.findOne(SessionEntity, { previousTokenHash: presentedHash, revokedAt: null });
+  if (!stolen) return;
+  await mutate(scope, async (tx) => {
+    const revokedAt = tx.clock.now();
+    if (!(await tx.em.nativeUpdate(SessionEntity, { id: stolen.id, revokedAt: null }, { revokedAt }))) return;
+    tx.audit({
+      action: 'session.revoke',
+      actor: userActor(stolen.userId),
+      orgId: stolen.activeOrgId,
+      target: sessionTarget(stolen),
+      before: { revokedAt: null },
+      after: { revokedAt: revokedAt.toISOString(), reason: 'refresh token reused' },
+    });
+  });
 }
 
 /** Make another organization the session's active one (membership required). */
-export async function switchOrganization(em: EntityManager, deps: Deps, principal: Principal | null, organizationId: string): Promise<Tokens> {
-  const p = requireUser(principal);
+export async function switchOrganization(scope: Scope, deps: Deps, organizationId: string): Promise<Tokens> {
+  const { principal } = policy.authorize(scope.principal, 'sessions:switch');
   const orgId = parseId(organizationId, ['organizationId']);
-  if (!(await em.count(MembershipEntity, { userId: p.sub, orgId }))) throw notFound('Organization');
-  const session = p.sid ? await em.findOne(SessionEntity, { id: p.sid, userId: p.sub, revokedAt: null }) : null;
+  if (!(await scope.em.count(MembershipEntity, { userId: principal.sub, orgId }))) throw notFound('Organization');
+  const session = principal.sid ? await scope.em.findOne(SessionEntity, { id: principal.sid, userId: principal.sub, revokedAt: null }) : null;
   if (!session) throw unauthenticated('This session has ended; log in again');
-  const user = await em.findOneOrFail(UserEntity, { id: p.sub });
+  const user = await scope.em.findOneOrFail(UserEntity, { id: principal.sub });
+  const previousOrgId = session.activeOrgId;
+  // One transaction: if the rotation loses its race, lastOrgId is not left changed either.
+  const refreshToken = await mutate(scope, async (tx) => {
+    await tx.em.nativeUpdate(UserEntity, { id: user.id }, { lastOrgId: orgId });
+    const rotated = await rotate(tx, deps, session, session.refreshTokenHash, { activeOrgId: orgId });
+    tx.audit({
+      action: 'session.switchOrganization',
+      orgId,
+      target: sessionTarget(session),
+      before: { activeOrgId: previousOrgId },
+      after: { activeOrgId: orgId },
+    });
+    return rotated;
+  });
   user.lastOrgId = orgId;
-  await em.flush();
-  const refreshToken = await rotate(em, deps, session, session.refreshTokenHash, { activeOrgId: orgId });
-  return issue(em, deps, user, session, refreshToken);
+  return issue(scope, deps, user, session, refreshToken);
 }

@@ -25,10 +25,10 @@ const toPromptVersion = (e: PromptVersionEntity): PromptVersion => ({
 
 @Resolver(() => Prompt)
 export class PromptResolver {
-  @Authorized('MEMBER')
+  @Authorized('prompts:write')
   @Mutation(() => Prompt, { description: 'Create a prompt and its version 1 in the active organization (MEMBER or higher).' })
   async createPrompt(@Arg('input') input: CreatePromptInput, @Ctx() ctx: Context): Promise<Prompt> {
-    const { prompt, version } = await createPrompt(ctx.em, ctx.principal, input);
+    const { prompt, version } = await createPrompt(ctx.scope, input);
     ctx.loaders.latestVersion.prime(prompt.id, version); // known already: no query for latestVersion
     return toPrompt(prompt);
   }
@@ -39,7 +39,7 @@ export class PromptResolver {
     @Arg('after', () => String, { nullable: true, description: 'endCursor of the previous page.' }) after: string | null | undefined,
     @Ctx() ctx: Context,
   ): Promise<PromptConnection> {
-    const { rows, size } = await listPrompts(ctx.em, ctx.principal, { first, after });
+    const { rows, size } = await listPrompts(ctx.scope, { first, after });
     return toConnection(rows, size, toPrompt);
   }
 
@@ -54,4 +54,4 @@ export class PromptResolver {
 
 /** `Prompt.__resolveReference`: tenant-checked, batched through the promptById loader. */
 export const resolvePromptReference = async (reference: { id?: unknown }, ctx: Context): Promise<Prompt> =>
-  toPrompt(await findVisiblePrompt(ctx.loaders, ctx.principal, reference.id));
+  toPrompt(await findVisiblePrompt(ctx.scope, ctx.loaders, reference.id));

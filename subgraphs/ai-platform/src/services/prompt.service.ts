@@ -1,33 +1,26 @@
-import {
-  conflict,
-  decodeCursor,
-  isId,
-  isMemberOf,
-  notFound,
-  pageSize,
-  requireActiveOrg,
-  requirePrincipal,
-  requireRole,
-  type Principal,
-} from '@lattice/platform';
+import { conflict, decodeCursor, isId, mutate, notFound, pageSize, requirePrincipal, type Scope } from '@lattice/platform';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
-import type { EntityManager } from '@mikro-orm/postgresql';
 import { PromptEntity, PromptVersionEntity } from '../entities';
 import { PROMPT_NAME_UNIQUE } from '../entities/prompt.entity';
 import type { Loaders } from '../loaders';
+import { policy } from '../policy';
 import type { CreatePromptInput } from '../schema/create-prompt.input';
 
 /** Prompt and version 1 in one transaction: a failure leaves neither behind. */
-export async function createPrompt(em: EntityManager, principal: Principal | null, input: CreatePromptInput) {
-  const { org, principal: p } = requireRole(principal, 'MEMBER');
-  const createdBy = p.kind === 'user' ? p.sub : null;
+export async function createPrompt(scope: Scope, input: CreatePromptInput) {
+  const { org, principal } = policy.authorizeOrg(scope.principal, 'prompts:write');
+  const createdBy = principal.kind === 'user' ? principal.sub : null;
   const name = input.name.trim();
-  const createdAt = new Date();
   try {
-    return await em.transactional(async (tx) => {
-      const prompt = tx.create(PromptEntity, { orgId: org, name, description: input.description ?? null, createdBy, createdAt });
-      const version = tx.create(PromptVersionEntity, { prompt, version: 1, template: input.template, createdBy, createdAt });
-      tx.persist([prompt, version]);
+    return await mutate(scope, async (tx) => {
+      const createdAt = tx.clock.now();
+      const prompt = tx.em.create(PromptEntity, { orgId: org, name, description: input.description ?? null, createdBy, createdAt });
+      const version = tx.em.create(PromptVersionEntity, { prompt, version: 1, template: input.template, createdBy, createdAt });
+      tx.audit({
+        action: 'prompt.create',
+        target: { type: 'Prompt', id: prompt.id },
+        after: { name, description: prompt.description, version: 1, template: input.template },
+      });
       return { prompt, version };
     });
   } catch (err) {
@@ -40,11 +33,11 @@ export async function createPrompt(em: EntityManager, principal: Principal | nul
 }
 
 /** One page of the active organization's prompts, newest first, with one extra row telling whether more follow. */
-export async function listPrompts(em: EntityManager, principal: Principal | null, args: { first?: number | null; after?: string | null }) {
-  const { org } = requireActiveOrg(principal);
+export async function listPrompts(scope: Scope, args: { first?: number | null; after?: string | null }) {
+  const { org } = policy.authorizeOrg(scope.principal, 'prompts:read');
   const size = pageSize(args.first);
   const cursor = decodeCursor(args.after);
-  const qb = em
+  const qb = scope.em
     .createQueryBuilder(PromptEntity, 'p')
     .select('*')
     .where({ orgId: org, archivedAt: null })
@@ -55,12 +48,10 @@ export async function listPrompts(em: EntityManager, principal: Principal | null
   return { rows: await qb.getResultList(), size };
 }
 
-/** An entity reference from the gateway: only prompts of the principal's organizations exist for it. */
-export async function findVisiblePrompt(loaders: Loaders, principal: Principal | null, id: unknown): Promise<PromptEntity> {
-  const p = requirePrincipal(principal);
-  if (!isId(id)) throw notFound('Prompt');
-  const prompt = await loaders.promptById.load(id.toLowerCase());
-  // The loader already filters by membership; checked again so a loader change cannot leak a tenant's row.
-  if (!prompt || !isMemberOf(p, prompt.orgId)) throw notFound('Prompt');
+/** An entity reference from the gateway: the promptById loader only finds prompts of the caller's organizations. */
+export async function findVisiblePrompt(scope: Scope, loaders: Loaders, id: unknown): Promise<PromptEntity> {
+  requirePrincipal(scope.principal);
+  const prompt = isId(id) ? await loaders.promptById.load(id.toLowerCase()) : null;
+  if (!prompt) throw notFound('Prompt');
   return prompt;
 }

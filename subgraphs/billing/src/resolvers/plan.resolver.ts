@@ -19,6 +19,6 @@ export const toPlan = (p: PlanEntity): Plan => ({
 export class PlanResolver {
   @Query(() => [Plan], { description: 'Every plan, cheapest first. Public: no sign-in needed.' })
   async plans(@Ctx() ctx: Context): Promise<Plan[]> {
-    return (await listPlans(ctx.em)).map(toPlan);
+    return (await listPlans(ctx.scope.em)).map(toPlan);
   }
 }

@@ -1,6 +1,6 @@
-import { isMemberOf, notFound, type Principal } from '@lattice/platform';
-import type { EntityManager } from '@mikro-orm/postgresql';
+import { notFound, type Scope } from '@lattice/platform';
 import { BillingSubscriptionEntity, type SubscriptionStatus } from '../entities/billing-subscription.entity';
+import { policy } from '../policy';
 import { FREE_PLAN_ID } from './plan.service';
 
 /** What an organization is on right now, whether or not it has a subscription row. */
@@ -36,19 +36,16 @@ const fromRow = (row: BillingSubscriptionEntity): EffectiveSubscription => ({
 });
 
 /**
- * Subscriptions of many organizations in one statement, for a DataLoader batch. Organizations
- * the principal is not a member of get NOT_FOUND and are never queried.
+ * Subscriptions of many organizations in one statement, for a DataLoader batch: the tenant
+ * guard. Organizations the principal may not read billing of get NOT_FOUND and are never queried.
  */
-export async function subscriptionsByOrg(
-  em: EntityManager,
-  principal: Principal | null,
-  orgIds: readonly string[],
-): Promise<Array<EffectiveSubscription | Error>> {
-  const visible = orgIds.filter((id) => isMemberOf(principal, id));
+export async function subscriptionsByOrg({ em, principal }: Scope, orgIds: readonly string[]): Promise<Array<EffectiveSubscription | Error>> {
+  const readable = (id: string) => policy.can(principal, 'billing:read', id).allowed;
+  const visible = orgIds.filter(readable);
   const rows = visible.length ? await em.find(BillingSubscriptionEntity, { orgId: { $in: visible } }) : [];
   const byOrg = new Map(rows.map((r) => [r.orgId, r]));
   return orgIds.map((id) => {
-    if (!isMemberOf(principal, id)) return notFound('Organization');
+    if (!readable(id)) return notFound('Organization');
     const row = byOrg.get(id);
     return row ? fromRow(row) : freeSubscription(id);
   });

@@ -1,6 +1,7 @@
-import { badUserInput, requireActiveOrg } from '@lattice/platform';
+import { badUserInput } from '@lattice/platform';
 import { Arg, Authorized, Ctx, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import type { Context } from '../context';
+import { policy } from '../policy';
 import { MetricBucket, MetricPoint } from '../schema/metric-point.type';
 import { isMetricName, RecordMetricInput } from '../schema/record-metric.input';
 import { metricSeries, metricTopic, recordMetric, toEvent, type MetricEvent } from '../services/metric.service';
@@ -15,10 +16,10 @@ const toType = (e: MetricEvent): MetricPoint => ({
 
 @Resolver(() => MetricPoint)
 export class MetricResolver {
-  @Authorized('MEMBER')
+  @Authorized('metrics:write')
   @Mutation(() => MetricPoint, { description: 'Record one point in the active organization (MEMBER or higher).' })
   async recordMetric(@Arg('input') input: RecordMetricInput, @Ctx() ctx: Context): Promise<MetricPoint> {
-    return toType(toEvent(await recordMetric(ctx.em, ctx.pubsub, ctx.principal, input)));
+    return toType(toEvent(await recordMetric(ctx.scope, input)));
   }
 
   @Query(() => [MetricBucket], { description: 'Buckets of bucketSeconds aligned to from, covering [from, to), empty ones included.' })
@@ -29,13 +30,13 @@ export class MetricResolver {
     @Arg('bucketSeconds', () => Int) bucketSeconds: number,
     @Ctx() ctx: Context,
   ): Promise<MetricBucket[]> {
-    return metricSeries(ctx.em, ctx.principal, name, { from, to, bucketSeconds });
+    return metricSeries(ctx.scope, name, { from, to, bucketSeconds });
   }
 
   @Subscription(() => MetricPoint, {
     description: "Points with exactly this name, recorded in the subscriber's active organization.",
     subscribe: ({ args, context }) => {
-      const { org } = requireActiveOrg((context as Context).principal);
+      const { org } = policy.authorizeOrg((context as Context).principal, 'metrics:read');
       if (!isMetricName(args.name)) throw badUserInput([{ path: ['name'], message: 'is not a valid metric name' }]);
       return (context as Context).pubsub.iterate<MetricEvent>(metricTopic(org, args.name));
     },

@@ -1,7 +1,7 @@
-import { badUserInput, requireActiveOrg, requireRole, type Principal, type PubSub } from '@lattice/platform';
-import type { EntityManager } from '@mikro-orm/postgresql';
+import { badUserInput, mutate, type Scope } from '@lattice/platform';
 import { MetricPointEntity } from '../entities/metric-point.entity';
 import { isMetricName, type RecordMetricInput } from '../schema/record-metric.input';
+import { policy } from '../policy';
 import { fillBuckets, validateWindow, type BucketRow, type SeriesWindow } from './metric-series';
 
 /** What travels over pub/sub for one recorded point. */
@@ -38,28 +38,33 @@ export const toEvent = (p: MetricPointEntity): MetricEvent => ({
   recordedBy: p.recordedBy,
 });
 
-export async function recordMetric(em: EntityManager, pubsub: PubSub, principal: Principal | null, input: RecordMetricInput) {
-  const { org, principal: p } = requireRole(principal, 'MEMBER');
-  const point = em.create(MetricPointEntity, {
-    orgId: org,
-    name: input.name,
-    value: input.value,
-    labels: parseLabels(input.labels),
-    at: input.at ?? new Date(),
-    recordedBy: p.kind === 'user' ? p.sub : null,
-  });
-  await em.persistAndFlush(point);
-  // Published after the commit, so a subscriber never sees a point that was rolled back; best
-  // effort, so a Redis outage costs live subscribers this point but never the stored write.
-  await pubsub.publish(metricTopic(org, point.name), toEvent(point));
-  return point;
+/** Telemetry: through the mutation boundary, published live after the commit, counted but not audited. */
+export async function recordMetric(scope: Scope, input: RecordMetricInput) {
+  const { org, principal } = policy.authorizeOrg(scope.principal, 'metrics:write');
+  const labels = parseLabels(input.labels);
+  return mutate(
+    scope,
+    async (tx) => {
+      const point = tx.em.create(MetricPointEntity, {
+        orgId: org,
+        name: input.name,
+        value: input.value,
+        labels,
+        at: input.at ?? tx.clock.now(),
+        recordedBy: principal.kind === 'user' ? principal.sub : null,
+      });
+      tx.live.publish(metricTopic(org, point.name), toEvent(point));
+      return point;
+    },
+    { audit: false },
+  );
 }
 
-export async function metricSeries(em: EntityManager, principal: Principal | null, name: string, window: SeriesWindow) {
-  const { org } = requireActiveOrg(principal);
+export async function metricSeries(scope: Scope, name: string, window: SeriesWindow) {
+  const { org } = policy.authorizeOrg(scope.principal, 'metrics:read');
   validateWindow(window);
   if (!isMetricName(name)) throw badUserInput([{ path: ['name'], message: 'is not a valid metric name' }]);
-  const rows: Array<Record<string, string | number | null>> = await em.getConnection().execute(
+  const rows: Array<Record<string, string | number | null>> = await scope.em.getConnection().execute(
     `select floor(extract(epoch from ("at" - ?::timestamptz)) / ?)::int as idx,
             count(*)::int as count, avg("value") as avg, min("value") as min, max("value") as max
        from "monitoring"."metric_points"

@@ -1,0 +1,17 @@
+/**
+ * `@lattice/platform/core`: what the gateway needs and nothing that loads the ORM, pg or
+ * type-graphql (a test holds it to that). Subgraphs import `@lattice/platform`, which adds the rest.
+ */
+export * from './channel';
+export * from './clock';
+export * from './config';
+export * from './logger';
+export * from './errors';
+export * from './request-scope';
+export * from './redis';
+export * from './principal';
+export * from './access-token';
+export * from './policy';
+export * from './metrics';
+export * from './server';
+export * from './run';

@@ -1,0 +1,7 @@
+import { definePolicy, rule } from '@lattice/platform';
+
+/** What each billing action needs: users by role, API keys by scope. `plans` is public. */
+export const policy = definePolicy({
+  'billing:read': rule.read('VIEWER', 'billing:read'),
+});
+export type Action = keyof typeof policy.actions;
