@@ -1,5 +1,5 @@
 import pino, { type DestinationStream, type Logger } from 'pino';
-import { currentRequestId } from './request-scope';
+import { currentRequestId, currentWorker } from './request-scope';
 
 export type { Logger };
 
@@ -34,10 +34,12 @@ export function createLogger(service: string, level = 'info', destination?: Dest
     base: { service },
     redact: { paths: REDACT, censor: '[redacted]' },
     timestamp: pino.stdTimeFunctions.isoTime,
-    // Every line written while serving a request carries its id, whoever logs it.
+    // Every line written while serving a request carries its id, whoever logs it; background work its worker's name.
     mixin: () => {
       const requestId = currentRequestId();
-      return requestId ? { requestId } : {};
+      if (requestId) return { requestId };
+      const worker = currentWorker();
+      return worker ? { worker } : {};
     },
   };
   return destination ? pino(options, destination) : pino(options);

@@ -24,6 +24,17 @@ export type Principal = z.infer<typeof principalClaims>;
 export type PrincipalInput = z.input<typeof principalClaims>;
 export type MembershipClaim = z.infer<typeof membership>;
 
+/** A subgraph's own jobs and stream consumers: authorized by what they do, never by a graph action. */
+export const servicePrincipal = (service: string): Principal => ({
+  sub: service,
+  kind: 'service',
+  org: null,
+  role: null,
+  memberships: [],
+  scopes: [],
+  platformAdmin: false,
+});
+
 export const PRINCIPAL_HEADER = 'x-lattice-principal';
 const ISSUER = 'lattice-gateway';
 const AUDIENCE = 'lattice-subgraphs';

@@ -5,6 +5,16 @@ import { randomUUID } from 'node:crypto';
 export const requestScope = new AsyncLocalStorage<{ requestId: string }>();
 export const currentRequestId = (): string | undefined => requestScope.getStore()?.requestId;
 
+const workerScope = new AsyncLocalStorage<string>();
+
+/**
+ * Run `work` as background work (outbox relay, stream consumer, job), outside any request even
+ * when a request woke it: its log lines name the worker, not a request, and per-request
+ * statement counts in tests leave it out.
+ */
+export const inBackground = <T>(worker: string, work: () => T): T => workerScope.run(worker, () => requestScope.exit(work));
+export const currentWorker = (): string | undefined => workerScope.getStore();
+
 /** Accept a caller's request id only if it is short and plain; otherwise make one. */
 export function requestIdFrom(header: string | string[] | undefined): string {
   const value = Array.isArray(header) ? header[0] : header;

@@ -1,18 +1,26 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
+import type express from 'express';
 import { getOperationAST, parse, type GraphQLError, type GraphQLSchema, type OperationTypeNode } from 'graphql';
+import { Gauge } from 'prom-client';
 import { useServer } from 'graphql-ws/use/ws';
 import type { SubgraphName, Config } from './config';
 import { ensureDatabase, migrate, openDatabase, type MigrationObject } from './db';
 import { badRequest, formatErrorsFor, unauthenticated, withCode } from './errors';
 import { createLogger, type Logger } from './logger';
-import { createMetrics } from './metrics';
-import { PRINCIPAL_HEADER, verifyPrincipal, type Principal } from './principal';
+import { createMetrics, type Metrics } from './metrics';
+import { PRINCIPAL_HEADER, servicePrincipal, verifyPrincipal, type Principal } from './principal';
 import { closeRedis, createRedis, PubSub, type Redis } from './redis';
 import { systemClock, type Clock } from './clock';
 import { createScope, type RequestInfo, type Scope, type ScopeRuntime } from './scope';
 import { eventEntities } from './events/outbox.entity';
+import { streamKey } from './events/event';
+import { OutboxRelay } from './events/relay';
+import { StreamConsumer, type StreamConsumerOptions } from './events/consumer';
+import { trimAcknowledged } from './events/trim';
+import { createJobs, type Jobs } from './jobs';
+import { Disposables } from './disposables';
 
 import { createServiceServer, type ServiceServer } from './server';
 
@@ -35,9 +43,36 @@ export interface SubgraphRuntime {
   pubsub: PubSub;
   logger: Logger;
   clock: Clock;
-  /** A service scope on a fresh EntityManager: what resolvers get per request, and jobs and consumers build. */
+  /** A scope on a fresh EntityManager: what resolvers get per request. */
   scope(principal: Principal | null, request?: RequestInfo): Scope;
+  /** A scope with this subgraph's service principal: what jobs and stream consumers work in. */
+  serviceScope(): Scope;
+  /** Sends this subgraph's outbox to Redis Streams; woken after every commit that wrote events. */
+  relay: OutboxRelay;
+  /** This subgraph's BullMQ queue: `jobs.process(handlers)`, `jobs.add`, `jobs.repeat`. */
+  jobs: Jobs;
+  /** Start consuming a topic in a consumer group; it stops with the server. */
+  consume(options: ConsumeOptions): Promise<StreamConsumer>;
+  /** Closed in reverse order of adding when the server stops: add what `deps` or `workers` open. */
+  disposables: Disposables;
+  /** Trim the streams this subgraph writes and reads, delete old sent outbox rows (the maintenance job). */
+  maintain(): Promise<MaintenanceReport>;
 }
+
+/** A stream consumer as `workers` asks for one; the runtime supplies ORM, Redis, prefix and logger. */
+export type ConsumeOptions = Omit<StreamConsumerOptions, 'orm' | 'scope' | 'redis' | 'prefix' | 'logger'>;
+
+export interface MaintenanceReport {
+  topics: string[];
+  /** Stream entries removed (acknowledged by every group). */
+  trimmed: number;
+  /** Sent outbox rows deleted (older than the retention). */
+  purged: number;
+}
+
+/** The repeatable job that runs `runtime.maintain()`, on one replica per tick. */
+export const MAINTENANCE_JOB = 'platform.maintenance';
+export const MAINTENANCE_EVERY_MS = 60_000;
 
 export interface SubgraphDefinition<TLoaders, TDeps> {
   name: SubgraphName;
@@ -50,6 +85,10 @@ export interface SubgraphDefinition<TLoaders, TDeps> {
   deps?(runtime: SubgraphRuntime): Promise<TDeps>;
   /** Fresh DataLoaders for one request, tenant-filtered by the scope's principal. */
   loaders(scope: Scope, deps: TDeps): TLoaders;
+  /** Extra HTTP routes (webhooks, `/internal/`), before /graphql and given the raw, unparsed body. */
+  routes?(app: express.Router, runtime: SubgraphRuntime, deps: TDeps): void;
+  /** Background work, started once the server is built: `runtime.consume(...)`, `runtime.jobs.process(...)`. */
+  workers?(runtime: SubgraphRuntime, deps: TDeps): Promise<void> | void;
 }
 
 export type SubgraphServer = ServiceServer & { runtime: SubgraphRuntime };
@@ -99,18 +138,41 @@ export async function createSubgraphServer<TLoaders, TDeps = undefined>(
   options: { clock?: Clock } = {},
 ): Promise<SubgraphServer> {
   const logger = createLogger(definition.name, config.LOG_LEVEL);
+  // Everything opened is closed at stop, newest first; a start that fails half-way closes what it opened.
+  const disposables = new Disposables(logger);
+  try {
+    return await assembleSubgraphServer(definition, config, options, logger, disposables);
+  } catch (err) {
+    await disposables.dispose();
+    throw err;
+  }
+}
+
+async function assembleSubgraphServer<TLoaders, TDeps>(
+  definition: SubgraphDefinition<TLoaders, TDeps>,
+  config: Config,
+  options: { clock?: Clock },
+  logger: Logger,
+  disposables: Disposables,
+): Promise<SubgraphServer> {
   const orm = await openMigratedDatabase(definition, config, logger);
+  disposables.add('database', () => orm.close());
   const redis = createRedis(config.REDIS_URL, logger);
+  disposables.add('redis', () => closeRedis(redis));
   const pubsub = new PubSub(redis, config.REDIS_PREFIX, logger);
+  disposables.add('pubsub', () => pubsub.close());
   await Promise.all([redis.ping(), pubsub.ready()]);
   const clock = options.clock ?? systemClock;
-  const scopeRuntime: ScopeRuntime = { source: definition.name, pubsub, outboxWritten: () => undefined };
+  const serviceScope = () => scope(servicePrincipal(definition.name));
+  const background = startBackground(definition.name, config, orm, redis, logger, disposables, serviceScope);
+  const scopeRuntime: ScopeRuntime = { source: definition.name, pubsub, outboxWritten: () => background.relay.wake() };
   const scope = (principal: Principal | null, request: RequestInfo = { id: randomUUID(), ip: null }) =>
     createScope({ principal, em: orm.em.fork(), log: logger, clock, request, runtime: scopeRuntime });
-  const runtime: SubgraphRuntime = { config, orm, redis, pubsub, logger, clock, scope };
+  const runtime: SubgraphRuntime = { config, orm, redis, pubsub, logger, clock, scope, serviceScope, ...background, disposables };
   const deps = (definition.deps ? await definition.deps(runtime) : undefined) as TDeps;
   const schema = await definition.buildSchema();
   const metrics = createMetrics(definition.name);
+  outboxGauges(metrics, background.relay);
 
 
   const contextFor = (principal: Principal | null, request: RequestInfo): SubgraphContext<TLoaders, TDeps> => {
@@ -162,11 +224,68 @@ export async function createSubgraphServer<TLoaders, TDeps = undefined>(
       postgres: () => orm.em.getConnection().execute('select 1'),
       redis: () => redis.ping(),
     },
-    onStop: async () => {
-      await pubsub.close();
-      await closeRedis(redis);
-      await orm.close();
-    },
+    routes: definition.routes && ((app) => definition.routes!(app, runtime, deps)),
+    onStop: () => disposables.dispose(),
   });
+  await definition.workers?.(runtime, deps);
+  // Registered after the subgraph's own handlers: a worker of the queue runs whichever job comes.
+  runtime.jobs.process({ [MAINTENANCE_JOB]: () => runtime.maintain() });
+  await runtime.jobs.repeat(MAINTENANCE_JOB, MAINTENANCE_EVERY_MS);
   return Object.assign(server, { runtime });
+}
+
+/** The outbox relay, the job queue and stream consumers of one subgraph, each closed with it. */
+function startBackground(
+  name: SubgraphName,
+  config: Config,
+  orm: MikroORM,
+  redis: Redis,
+  logger: Logger,
+  disposables: Disposables,
+  scope: () => Scope,
+) {
+  const prefix = config.REDIS_PREFIX;
+  const relay = new OutboxRelay({ orm, redis, prefix, source: name, logger });
+  relay.start();
+  disposables.add('outbox relay', () => relay.stop());
+  const jobs = createJobs({ redisUrl: config.REDIS_URL, prefix, queue: name, logger });
+  disposables.add('jobs', () => jobs.close());
+  const consumed = new Set<string>();
+  const consume = async (options: ConsumeOptions) => {
+    const consumer = new StreamConsumer({ ...options, orm, scope, redis, prefix, logger });
+    disposables.add(`stream consumer ${options.group} (${options.topic})`, () => consumer.stop());
+    consumed.add(options.topic);
+    await consumer.start();
+    return consumer;
+  };
+  const maintain = async (): Promise<MaintenanceReport> => {
+    const topics = [...new Set([...consumed, ...(await relay.topics())])].sort();
+    let trimmed = 0;
+    for (const topic of topics) trimmed += await trimAcknowledged(redis, streamKey(prefix, topic));
+    const purged = await relay.purgeSent();
+    return { topics, trimmed, purged };
+  };
+  return { relay, jobs, consume, maintain };
+}
+
+/** The relay's lag on /metrics, read at scrape time (one query for both gauges). */
+function outboxGauges(metrics: Metrics, relay: OutboxRelay) {
+  let reading: Promise<{ unsent: number; oldestSeconds: number }> | undefined;
+  const read = () => {
+    reading ??= relay.backlog().finally(() => setTimeout(() => (reading = undefined), 100).unref());
+    return reading;
+  };
+  const gauge = (name: string, help: string, pick: (b: { unsent: number; oldestSeconds: number }) => number) =>
+    new Gauge({
+      name,
+      help,
+      registers: [metrics.registry],
+      async collect() {
+        // A database that does not answer must not break /metrics: the gauge keeps its last value.
+        const backlog = await read().catch(() => undefined);
+        if (backlog) this.set(pick(backlog));
+      },
+    });
+  gauge('lattice_outbox_unsent', 'Outbox rows not yet appended to a stream (relay lag)', (b) => b.unsent);
+  gauge('lattice_outbox_oldest_unsent_seconds', 'Age of the oldest unsent outbox row', (b) => b.oldestSeconds);
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { PRINCIPAL_HEADER, signPrincipal, type MembershipClaim, type OrgRole, type Principal } from '@lattice/platform';
+import { PRINCIPAL_HEADER, servicePrincipal as platformServicePrincipal, signPrincipal, type MembershipClaim, type OrgRole, type Principal } from '@lattice/platform';
 
 /** A fresh organization id: tenants in tests are just ids until accounts is involved. */
 export const newOrgId = (): string => randomUUID();
@@ -32,16 +32,8 @@ export const apiKeyPrincipal = (org: string, scopes: string[]): Principal => ({
 /** Platform staff, not a member of any organization. */
 export const platformAdminPrincipal = (): Principal => ({ ...userPrincipal(null), platformAdmin: true });
 
-/** A subgraph's own jobs and consumers. */
-export const servicePrincipal = (name = 'test'): Principal => ({
-  sub: name,
-  kind: 'service',
-  org: null,
-  role: null,
-  memberships: [],
-  scopes: [],
-  platformAdmin: false,
-});
+/** A subgraph's own jobs and consumers (the platform's own builder). */
+export const servicePrincipal = (name = 'test'): Principal => platformServicePrincipal(name);
 
 /** The headers the gateway would send a subgraph for this principal. */
 export const principalHeaders = async (secret: string, principal: Principal) => ({

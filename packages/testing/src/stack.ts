@@ -1,5 +1,5 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { SUBGRAPH_URL_ENV, type Config, type ServiceServer, type SubgraphName, type SubgraphServer } from '@lattice/platform';
+import { currentWorker, withSubgraphUrls, type Config, type ServiceServer, type SubgraphName, type SubgraphServer } from '@lattice/platform';
 import { dropTestDatabase, testConfig } from './config';
 
 export type SubgraphFactory = (config: Config) => Promise<SubgraphServer>;
@@ -65,9 +65,8 @@ export async function startStack(options: {
       }),
     );
     if (options.gateway) {
-      const gatewayConfig = { ...config };
-      for (const [name, s] of Object.entries(subgraphs)) if (s) gatewayConfig[SUBGRAPH_URL_ENV[name as SubgraphName]] = s.url;
-      stack.gateway = await options.gateway(gatewayConfig);
+      const urls = Object.fromEntries(Object.entries(subgraphs).map(([name, s]) => [name, s!.url]));
+      stack.gateway = await options.gateway(withSubgraphUrls(config, urls));
       stack.url = (await stack.gateway.start(0, '127.0.0.1')).url;
     }
   } catch (err) {
@@ -81,7 +80,10 @@ export async function startStack(options: {
 export function countStatements(orm: MikroORM) {
   const knex = orm.em.getConnection().getKnex();
   const seen: string[] = [];
-  const onQuery = (q: { sql: string }) => seen.push(q.sql);
+  // Background work (outbox relay, stream consumers, jobs) runs on the same pool but for no request.
+  const onQuery = (q: { sql: string }) => {
+    if (!currentWorker()) seen.push(q.sql);
+  };
   knex.on('query', onQuery);
   return {
     get count() {
