@@ -9,12 +9,7 @@ const { printSubgraphSchema } = require('@apollo/subgraph');
 const { parse, printSchema } = require('graphql');
 
 const root = join(__dirname, '..');
-const SUBGRAPHS = [
-  ['accounts', 4001],
-  ['billing', 4002],
-  ['ai-platform', 4003],
-  ['monitoring', 4004],
-];
+const { SUBGRAPHS, SUBGRAPH_TABLE } = require('../packages/platform/dist/core');
 
 const writeIfChanged = (file, text) => {
   const path = join(root, file);
@@ -25,10 +20,12 @@ const writeIfChanged = (file, text) => {
 
 async function main() {
   const services = [];
-  for (const [name, port] of SUBGRAPHS) {
-    const { buildSchema } = require(join(root, 'subgraphs', name, 'dist/src/server.js'));
+  for (const name of SUBGRAPHS) {
+    const { dir, port } = SUBGRAPH_TABLE[name];
+    const { buildSchema } = require(join(root, dir, 'dist/src/server.js'));
     const sdl = printSubgraphSchema(await buildSchema()).trim() + '\n';
-    writeIfChanged(`subgraphs/${name}/schema.graphql`, sdl);
+    writeIfChanged(`${dir}/schema.graphql`, sdl);
+    // The default local URLs; ACCOUNTS_URL … override them at run time.
     services.push({ name, url: `http://127.0.0.1:${port}/graphql`, typeDefs: parse(sdl) });
   }
   const result = composeServices(services);

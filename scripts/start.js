@@ -3,14 +3,12 @@
 // the web dev server side by side (each subgraph creates and migrates its schema on start).
 const { join } = require('node:path');
 const { concurrently } = require('concurrently');
-const { checkDependencies, loadConfig, loadKeyPair } = require('../packages/platform/dist');
+const { checkDependencies, loadConfig, loadKeyPair, SUBGRAPHS, SUBGRAPH_TABLE } = require('../packages/platform/dist/core');
 
 const root = join(__dirname, '..');
+const COLORS = ['blue', 'green', 'magenta', 'yellow', 'red', 'gray'];
 const SERVICES = [
-  ['accounts', 'subgraphs/accounts/dist/src/main.js', 'blue'],
-  ['billing', 'subgraphs/billing/dist/src/main.js', 'green'],
-  ['ai-platform', 'subgraphs/ai-platform/dist/src/main.js', 'magenta'],
-  ['monitoring', 'subgraphs/monitoring/dist/src/main.js', 'yellow'],
+  ...SUBGRAPHS.map((name, i) => [name, `${SUBGRAPH_TABLE[name].dir}/dist/src/main.js`, COLORS[i % COLORS.length]]),
   ['gateway', 'gateway/dist/main.js', 'cyan'],
 ];
 

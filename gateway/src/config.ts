@@ -1,8 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { SUBGRAPHS, subgraphPort, subgraphUrlOverride, type Config, type SubgraphName } from '@lattice/platform/core';
-
-const isSubgraphName = (name: string): name is SubgraphName => (SUBGRAPHS as readonly string[]).includes(name);
+import { isSubgraphName, SUBGRAPHS, subgraphPort, subgraphUrlOverride, type Config } from '@lattice/platform/core';
 
 /** The URL a subgraph is called at: the environment's override, else the supergraph's. */
 export const subgraphUrl = (config: Config, name: string, supergraphUrl: string | undefined): string | undefined =>

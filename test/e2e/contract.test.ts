@@ -2,9 +2,9 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { composeServices } from '@apollo/composition';
 import { buildSchema, findBreakingChanges, parse, printSchema } from 'graphql';
+import { SUBGRAPH_TABLE, SUBGRAPHS } from '@lattice/platform/core';
 
 const root = join(__dirname, '../..');
-const SUBGRAPHS = ['accounts', 'billing', 'ai-platform', 'monitoring'];
 
 /** The vendored contract, and shared/'s when it sits beside the repository (CI). */
 const contractFiles = [join(root, 'contract'), join(root, '../shared/contract')]
@@ -16,7 +16,7 @@ function composedApiSchema() {
     SUBGRAPHS.map((name) => ({
       name,
       url: `http://${name}.invalid/graphql`,
-      typeDefs: parse(readFileSync(join(root, 'subgraphs', name, 'schema.graphql'), 'utf8')),
+      typeDefs: parse(readFileSync(join(root, SUBGRAPH_TABLE[name].dir, 'schema.graphql'), 'utf8')),
     })),
   );
   if (result.errors) throw new Error(result.errors.map((e) => e.message).join('\n'));

@@ -1,8 +1,22 @@
 import { z } from 'zod';
+import { SUBGRAPH_TABLE, SUBGRAPHS, type SubgraphName } from './subgraph-table';
+
+export type { SubgraphName } from './subgraph-table';
 
 /** Every setting of every service, from the environment, with the defaults of ARCHITECTURE.md. */
 const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
 const url = (fallback: string) => z.string().url().default(fallback);
+
+type Table = typeof SUBGRAPH_TABLE;
+/** `ACCOUNTS_PORT`, `ACCOUNTS_URL`, … for every subgraph of the table. */
+const subgraphSettings = Object.fromEntries(
+  SUBGRAPHS.flatMap((name) => [
+    [SUBGRAPH_TABLE[name].portEnv, port(SUBGRAPH_TABLE[name].port)],
+    [SUBGRAPH_TABLE[name].urlEnv, z.string().url().optional()],
+  ]),
+) as { [N in SubgraphName as Table[N]['portEnv']]: ReturnType<typeof port> } & {
+  [N in SubgraphName as Table[N]['urlEnv']]: z.ZodOptional<z.ZodString>;
+};
 
 export const DEV_INTERNAL_TOKEN_SECRET = 'lattice-development-internal-secret-change-me';
 
@@ -25,14 +39,7 @@ const schema = z
     /** Interface the services bind to. */
     HOST: z.string().default('0.0.0.0'),
     GATEWAY_PORT: port(4000),
-    ACCOUNTS_PORT: port(4001),
-    BILLING_PORT: port(4002),
-    AI_PLATFORM_PORT: port(4003),
-    MONITORING_PORT: port(4004),
-    ACCOUNTS_URL: z.string().url().optional(),
-    BILLING_URL: z.string().url().optional(),
-    AI_PLATFORM_URL: z.string().url().optional(),
-    MONITORING_URL: z.string().url().optional(),
+    ...subgraphSettings,
     /** Path of the composed supergraph; `introspect` composes from the running subgraphs (development only). */
     SUPERGRAPH: z.string().default('supergraph.graphql'),
     CORS_ORIGINS: z
@@ -62,26 +69,18 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   return parsed.data;
 }
 
-export const SUBGRAPHS = ['accounts', 'billing', 'ai-platform', 'monitoring'] as const;
-export type SubgraphName = (typeof SUBGRAPHS)[number];
-
-const PORT_KEY = {
-  accounts: 'ACCOUNTS_PORT',
-  billing: 'BILLING_PORT',
-  'ai-platform': 'AI_PLATFORM_PORT',
-  monitoring: 'MONITORING_PORT',
-} as const satisfies Record<SubgraphName, keyof Config>;
-
 /** The environment variable that overrides each subgraph's URL. */
-export const SUBGRAPH_URL_ENV = {
-  accounts: 'ACCOUNTS_URL',
-  billing: 'BILLING_URL',
-  'ai-platform': 'AI_PLATFORM_URL',
-  monitoring: 'MONITORING_URL',
-} as const satisfies Record<SubgraphName, keyof Config>;
+export const SUBGRAPH_URL_ENV = Object.fromEntries(SUBGRAPHS.map((name) => [name, SUBGRAPH_TABLE[name].urlEnv])) as {
+  [N in SubgraphName]: Table[N]['urlEnv'];
+};
 
-export const subgraphPort = (config: Config, name: SubgraphName): number => config[PORT_KEY[name]];
+export const subgraphPort = (config: Config, name: SubgraphName): number => config[SUBGRAPH_TABLE[name].portEnv];
 
 /** The URL configured for a subgraph, if any; overrides the one written in the supergraph. */
-export const subgraphUrlOverride = (config: Config, name: SubgraphName): string | undefined =>
-  config[SUBGRAPH_URL_ENV[name]];
+export const subgraphUrlOverride = (config: Config, name: SubgraphName): string | undefined => config[SUBGRAPH_TABLE[name].urlEnv];
+
+/** `config` calling these subgraphs at these URLs (what a harness that starts them on free ports hands the gateway). */
+export const withSubgraphUrls = (config: Config, urls: Partial<Record<SubgraphName, string>>): Config => ({
+  ...config,
+  ...Object.fromEntries(Object.entries(urls).map(([name, url]) => [SUBGRAPH_TABLE[name as SubgraphName].urlEnv, url])),
+});

@@ -5,6 +5,7 @@
 export * from './channel';
 export * from './clock';
 export * from './config';
+export * from './subgraph-table';
 export * from './logger';
 export * from './errors';
 export * from './request-scope';

@@ -1,6 +1,5 @@
-import { Directive, Field, ObjectType } from 'type-graphql';
+import { Directive, Field, ObjectType, type ClassType } from 'type-graphql';
 import { badUserInput } from './errors';
-import { isId } from './validation';
 
 @ObjectType({ description: 'Cursor pagination state (Relay style).' })
 @Directive('@shareable')
@@ -10,6 +9,49 @@ export class PageInfo {
 
   @Field(() => String, { nullable: true })
   endCursor!: string | null;
+}
+
+export interface Edge<N> {
+  cursor: string;
+  node: N;
+}
+
+/** One page of a list, Relay style; what `ConnectionType` declares in GraphQL. */
+export interface Connection<N> {
+  edges: Edge<N>[];
+  pageInfo: PageInfo;
+}
+
+/**
+ * GraphQL types of a connection over `node`: `<name>Edge { cursor: String! node: <Node>! }` and
+ * `<name>Connection { edges: [<name>Edge!]! pageInfo: PageInfo! }`. Call it once per node type:
+ *
+ *     export const PromptConnection = ConnectionType(() => Prompt, 'Prompt', { description: 'Prompts newest first.' });
+ *     export type PromptConnection = Connection<Prompt>;
+ */
+export function ConnectionType<N extends object>(
+  node: () => ClassType<N>,
+  name: string,
+  options: { description?: string } = {},
+): ClassType<Connection<N>> {
+  @ObjectType(`${name}Edge`)
+  class EdgeType implements Edge<N> {
+    @Field(() => String)
+    cursor!: string;
+
+    @Field(node)
+    node!: N;
+  }
+
+  @ObjectType(`${name}Connection`, { description: options.description })
+  class ConnectionOfNode implements Connection<N> {
+    @Field(() => [EdgeType])
+    edges!: EdgeType[];
+
+    @Field(() => PageInfo)
+    pageInfo!: PageInfo;
+  }
+  return ConnectionOfNode;
 }
 
 export const DEFAULT_PAGE_SIZE = 20;
@@ -24,32 +66,17 @@ export function pageSize(first: number | null | undefined): number {
   return first;
 }
 
-/** Keyset cursor over (createdAt, id): stable under inserts, opaque to clients. */
-export interface KeysetCursor {
-  createdAt: Date;
-  id: string;
-}
-
-export const encodeCursor = (c: KeysetCursor): string =>
-  Buffer.from(JSON.stringify([c.createdAt.toISOString(), c.id])).toString('base64url');
-
-export function decodeCursor(cursor: string | null | undefined): KeysetCursor | null {
-  if (cursor === null || cursor === undefined) return null;
-  try {
-    const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
-    const createdAt = new Date(at as string);
-    const year = createdAt.getUTCFullYear();
-    // Checked here, not left to PostgreSQL: a crafted cursor must be BAD_USER_INPUT, not a 500.
-    if (typeof at === 'string' && isId(id) && year >= 1 && year <= 9999) return { createdAt, id };
-  } catch {
-    // fall through to the error below
-  }
-  throw badUserInput([{ path: ['after'], message: 'is not a cursor returned by this list' }]);
-}
-
-/** Cut a page fetched with one extra row into edges and pageInfo. */
-export function toConnection<T extends KeysetCursor, N>(rows: T[], size: number, toNode: (row: T) => N) {
-  const page = rows.slice(0, size);
-  const edges = page.map((row) => ({ cursor: encodeCursor(row), node: toNode(row) }));
+/**
+ * Cut rows fetched with `limit size + 1` into a page: at most `size` edges, `hasNextPage` when the
+ * extra row came back, `endCursor` the last edge's cursor (null on an empty page).
+ */
+export function connectionFrom<R>(rows: readonly R[], size: number, cursorOf: (row: R) => string): Connection<R> {
+  const edges = rows.slice(0, size).map((row) => ({ cursor: cursorOf(row), node: row }));
   return { edges, pageInfo: { hasNextPage: rows.length > size, endCursor: edges.at(-1)?.cursor ?? null } };
 }
+
+/** The same page with every node mapped, e.g. entity → GraphQL type in `schema/map.ts`. */
+export const mapConnection = <R, N>(page: Connection<R>, toNode: (row: R) => N): Connection<N> => ({
+  edges: page.edges.map((e) => ({ cursor: e.cursor, node: toNode(e.node) })),
+  pageInfo: page.pageInfo,
+});

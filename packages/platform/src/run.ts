@@ -1,5 +1,6 @@
 import Redis from 'ioredis';
-import { ConfigError, loadConfig, type Config } from './config';
+import { ConfigError, loadConfig, subgraphPort, type Config } from './config';
+import type { SubgraphName } from './subgraph-table';
 import { createLogger } from './logger';
 import type { ServiceServer } from './server';
 
@@ -110,3 +111,7 @@ export async function runService(
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
 }
+
+/** The body of a subgraph's main.ts: `runService` on the port the subgraph table configures. */
+export const runSubgraph = (name: SubgraphName, create: (config: Config) => Promise<ServiceServer>): Promise<void> =>
+  runService(name, (config) => subgraphPort(config, name), create);

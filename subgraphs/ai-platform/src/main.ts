@@ -1,4 +1,4 @@
-import { runService } from '@lattice/platform';
+import { runSubgraph } from '@lattice/platform';
 import { createServer } from './server';
 
-void runService('ai-platform', (c) => c.AI_PLATFORM_PORT, createServer);
+void runSubgraph('ai-platform', createServer);

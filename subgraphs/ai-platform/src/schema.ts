@@ -1,7 +1,8 @@
 import { buildFederatedSchema } from '@lattice/platform';
-import { PromptResolver, resolvePromptReference } from './resolvers/prompt.resolver';
-import { User } from './schema/user.type';
 import { policy } from './policy';
+import { resolvePromptReference } from './resolvers/prompt.reference';
+import { PromptResolver } from './resolvers/prompt.resolver';
+import { User } from './schema/user.type';
 
 export const buildAiPlatformSchema = () =>
   buildFederatedSchema({

@@ -1,4 +1,4 @@
-import { runService } from '@lattice/platform';
+import { runSubgraph } from '@lattice/platform';
 import { createServer } from './server';
 
-void runService('billing', (c) => c.BILLING_PORT, createServer);
+void runSubgraph('billing', createServer);

@@ -1,10 +1,10 @@
 import { buildFederatedSchema } from '@lattice/platform';
-import { resolveOrganizationReference } from './loaders';
+import { policy } from './policy';
 import { BillingSubscriptionResolver } from './resolvers/billing-subscription.resolver';
+import { resolveOrganizationReference } from './resolvers/organization.reference';
 import { OrganizationResolver } from './resolvers/organization.resolver';
 import { PlanResolver } from './resolvers/plan.resolver';
 import { Organization } from './schema/organization.type';
-import { policy } from './policy';
 
 export const buildBillingSchema = () =>
   buildFederatedSchema({

@@ -1,4 +1,4 @@
-import { createSubgraphServer, type Config, type SubgraphDefinition } from '@lattice/platform';
+import { createSubgraphServer, SUBGRAPH_TABLE, type Config, type SubgraphDefinition } from '@lattice/platform';
 import { migrations } from '../migrations';
 import { entities } from './entities';
 import { createLoaders, type Loaders } from './loaders';
@@ -6,7 +6,7 @@ import { buildMonitoringSchema } from './schema';
 
 export const definition: SubgraphDefinition<Loaders, undefined> = {
   name: 'monitoring',
-  dbSchema: 'monitoring',
+  dbSchema: SUBGRAPH_TABLE.monitoring.dbSchema,
   entities,
   migrations,
   buildSchema: buildMonitoringSchema,

@@ -1,15 +1,9 @@
-import { randomUUID } from 'node:crypto';
-import { Entity, OptionalProps, PrimaryKey, Property, Unique } from '@mikro-orm/core';
-import type { OrgRole } from '@lattice/platform';
+import { BaseEntity, type OrgRole } from '@lattice/platform';
+import { Entity, Property } from '@mikro-orm/core';
 
+/** One per (user, organization). */
 @Entity({ tableName: 'memberships' })
-@Unique({ properties: ['userId', 'orgId'] })
-export class MembershipEntity {
-  [OptionalProps]?: 'createdAt';
-
-  @PrimaryKey({ type: 'uuid' })
-  id: string = randomUUID();
-
+export class MembershipEntity extends BaseEntity {
   @Property({ type: 'uuid' })
   userId!: string;
 
@@ -18,7 +12,4 @@ export class MembershipEntity {
 
   @Property({ type: 'text' })
   role!: OrgRole;
-
-  @Property({ type: 'datetime' })
-  createdAt: Date = new Date();
 }

@@ -1,19 +1,12 @@
-import { randomUUID } from 'node:crypto';
-import { Entity, OptionalProps, PrimaryKey, Property } from '@mikro-orm/core';
+import { BaseEntity } from '@lattice/platform';
+import { Entity, Property } from '@mikro-orm/core';
 
 @Entity({ tableName: 'organizations' })
-export class OrganizationEntity {
-  [OptionalProps]?: 'createdAt';
-
-  @PrimaryKey({ type: 'uuid' })
-  id: string = randomUUID();
-
+export class OrganizationEntity extends BaseEntity {
   @Property({ type: 'string', length: 100 })
   name!: string;
 
-  @Property({ type: 'string', length: 120, unique: true })
+  /** Unique. */
+  @Property({ type: 'string', length: 120 })
   slug!: string;
-
-  @Property({ type: 'datetime' })
-  createdAt: Date = new Date();
 }

@@ -1,13 +1,8 @@
-import { randomUUID } from 'node:crypto';
-import { Entity, OptionalProps, PrimaryKey, Property } from '@mikro-orm/core';
+import { BaseEntity } from '@lattice/platform';
+import { Entity, Property } from '@mikro-orm/core';
 
 @Entity({ tableName: 'users' })
-export class UserEntity {
-  [OptionalProps]?: 'createdAt' | 'updatedAt' | 'lastOrgId';
-
-  @PrimaryKey({ type: 'uuid' })
-  id: string = randomUUID();
-
+export class UserEntity extends BaseEntity<'updatedAt' | 'lastOrgId'> {
   /** Stored lower-cased (a check constraint says so); unique. */
   @Property({ type: 'string', length: 320 })
   email!: string;
@@ -21,9 +16,6 @@ export class UserEntity {
   /** The organization logIn resumes in. */
   @Property({ type: 'uuid', nullable: true })
   lastOrgId: string | null = null;
-
-  @Property({ type: 'datetime' })
-  createdAt: Date = new Date();
 
   @Property({ type: 'datetime', onUpdate: () => new Date() })
   updatedAt: Date = new Date();

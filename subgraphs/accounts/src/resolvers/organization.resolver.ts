@@ -1,4 +1,3 @@
-import { isId, notFound, requirePrincipal } from '@lattice/platform';
 import { Arg, Authorized, Ctx, Mutation, Resolver } from 'type-graphql';
 import type { Context } from '../context';
 import { CreateOrganizationInput } from '../schema/auth.input';
@@ -13,12 +12,4 @@ export class OrganizationResolver {
   async createOrganization(@Arg('input') input: CreateOrganizationInput, @Ctx() ctx: Context): Promise<Organization> {
     return toOrganization(await createOrganization(ctx.scope, input));
   }
-}
-
-/** Entity lookups from the gateway: only organizations the caller belongs to. */
-export async function resolveOrganizationReference(ref: { id: string }, ctx: Context): Promise<Organization> {
-  requirePrincipal(ctx.principal);
-  const org = isId(ref.id) ? await ctx.loaders.visibleOrganization.load(ref.id) : null;
-  if (!org) throw notFound('Organization');
-  return toOrganization(org);
 }

@@ -1,4 +1,3 @@
-import { isId, requirePrincipal } from '@lattice/platform';
 import { Ctx, FieldResolver, Query, Resolver, Root } from 'type-graphql';
 import type { Context } from '../context';
 import { toMembership, toUser } from '../schema/map';
@@ -18,14 +17,4 @@ export class UserResolver {
   async memberships(@Root() user: User, @Ctx() ctx: Context): Promise<Membership[]> {
     return (await ctx.loaders.sharedMemberships.load(user.id)).map(toMembership);
   }
-}
-
-/**
- * Entity lookups from the gateway: a user the caller may not see (or that no longer exists)
- * resolves to null, so `createdBy` reads null rather than leaking or failing the query.
- */
-export async function resolveUserReference(ref: { id: string }, ctx: Context): Promise<User | null> {
-  requirePrincipal(ctx.principal);
-  const user = isId(ref.id) ? await ctx.loaders.visibleUser.load(ref.id) : null;
-  return user && toUser(user);
 }

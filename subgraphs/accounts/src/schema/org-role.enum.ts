@@ -1,6 +1,4 @@
-import { ORG_ROLES, type OrgRole as Role } from '@lattice/platform';
-import { registerEnumType } from 'type-graphql';
+import { ORG_ROLES, registerEnum } from '@lattice/platform';
 
 /** GraphQL enum with the same values as the platform's role list. */
-export const OrgRole = Object.fromEntries(ORG_ROLES.map((r) => [r, r])) as { [K in Role]: K };
-registerEnumType(OrgRole, { name: 'OrgRole', description: 'Role of a member in an organization, highest first.' });
+export const OrgRole = registerEnum(ORG_ROLES, { name: 'OrgRole', description: 'Role of a member in an organization, highest first.' });

@@ -1,16 +1,12 @@
-import { randomUUID } from 'node:crypto';
-import { Entity, Index, PrimaryKey, Property, Unique } from '@mikro-orm/core';
+import { BaseEntity } from '@lattice/platform';
+import { Entity, Property } from '@mikro-orm/core';
 
 /** Names of the constraints the service tells apart (the migration creates them). */
 export const PROMPT_NAME_UNIQUE = 'prompts_org_id_lower_name_unique';
 
+/** `createdAt` is set by the service from the scope's clock: millisecond precision, so keyset cursors round-trip exactly. */
 @Entity({ tableName: 'prompts' })
-@Unique({ name: PROMPT_NAME_UNIQUE, expression: 'create unique index "prompts_org_id_lower_name_unique" on "ai"."prompts" ("org_id", lower("name"))' })
-@Index({ name: 'prompts_org_id_created_at_id_idx', expression: 'create index "prompts_org_id_created_at_id_idx" on "ai"."prompts" ("org_id", "created_at" desc, "id" desc)' })
-export class PromptEntity {
-  @PrimaryKey({ type: 'uuid' })
-  id: string = randomUUID();
-
+export class PromptEntity extends BaseEntity {
   @Property({ type: 'uuid' })
   orgId!: string;
 
@@ -23,10 +19,6 @@ export class PromptEntity {
   /** accounts user id; plain id, never a foreign key across subgraphs */
   @Property({ type: 'uuid', nullable: true })
   createdBy: string | null = null;
-
-  /** Set by the service, not by the database: millisecond precision, so keyset cursors round-trip exactly. */
-  @Property({ type: 'datetime' })
-  createdAt!: Date;
 
   @Property({ type: 'datetime', nullable: true })
   archivedAt: Date | null = null;

@@ -1,27 +1,11 @@
-import { toConnection } from '@lattice/platform';
 import { Arg, Authorized, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { Context } from '../context';
-import type { PromptEntity, PromptVersionEntity } from '../entities';
 import { CreatePromptInput } from '../schema/create-prompt.input';
+import { toPrompt, toPromptConnection, toPromptVersion } from '../schema/map';
 import { PromptConnection } from '../schema/prompt-connection.type';
 import { PromptVersion } from '../schema/prompt-version.type';
 import { Prompt } from '../schema/prompt.type';
-import { createPrompt, findVisiblePrompt, listPrompts } from '../services/prompt.service';
-
-const toPrompt = (e: PromptEntity): Prompt => ({
-  id: e.id,
-  name: e.name,
-  description: e.description,
-  createdBy: e.createdBy ? { id: e.createdBy } : null,
-  createdAt: e.createdAt,
-});
-
-const toPromptVersion = (e: PromptVersionEntity): PromptVersion => ({
-  id: e.id,
-  version: e.version,
-  template: e.template,
-  createdAt: e.createdAt,
-});
+import { createPrompt, listPrompts } from '../services/prompt.service';
 
 @Resolver(() => Prompt)
 export class PromptResolver {
@@ -39,8 +23,7 @@ export class PromptResolver {
     @Arg('after', () => String, { nullable: true, description: 'endCursor of the previous page.' }) after: string | null | undefined,
     @Ctx() ctx: Context,
   ): Promise<PromptConnection> {
-    const { rows, size } = await listPrompts(ctx.scope, { first, after });
-    return toConnection(rows, size, toPrompt);
+    return toPromptConnection(await listPrompts(ctx.scope, { first, after }));
   }
 
   @FieldResolver(() => PromptVersion)
@@ -51,7 +34,3 @@ export class PromptResolver {
     return toPromptVersion(version);
   }
 }
-
-/** `Prompt.__resolveReference`: tenant-checked, batched through the promptById loader. */
-export const resolvePromptReference = async (reference: { id?: unknown }, ctx: Context): Promise<Prompt> =>
-  toPrompt(await findVisiblePrompt(ctx.scope, ctx.loaders, reference.id));

@@ -1,21 +1,6 @@
-import { PageInfo } from '@lattice/platform';
-import { Field, ObjectType } from 'type-graphql';
+import { ConnectionType, type Connection } from '@lattice/platform';
 import { Prompt } from './prompt.type';
 
-@ObjectType()
-export class PromptEdge {
-  @Field()
-  cursor!: string;
-
-  @Field(() => Prompt)
-  node!: Prompt;
-}
-
-@ObjectType({ description: 'Prompts newest first.' })
-export class PromptConnection {
-  @Field(() => [PromptEdge])
-  edges!: PromptEdge[];
-
-  @Field(() => PageInfo)
-  pageInfo!: PageInfo;
-}
+/** `PromptConnection` and `PromptEdge`. */
+export const PromptConnection = ConnectionType(() => Prompt, 'Prompt', { description: 'Prompts newest first.' });
+export type PromptConnection = Connection<Prompt>;

@@ -1,8 +1,7 @@
-import { conflict, decodeCursor, isId, mutate, notFound, pageSize, requirePrincipal, type Scope } from '@lattice/platform';
+import { conflict, connectionFrom, keyset, mutate, pageSize, type Connection, type Scope } from '@lattice/platform';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { PromptEntity, PromptVersionEntity } from '../entities';
 import { PROMPT_NAME_UNIQUE } from '../entities/prompt.entity';
-import type { Loaders } from '../loaders';
 import { policy } from '../policy';
 import type { CreatePromptInput } from '../schema/create-prompt.input';
 
@@ -32,26 +31,20 @@ export async function createPrompt(scope: Scope, input: CreatePromptInput) {
   }
 }
 
-/** One page of the active organization's prompts, newest first, with one extra row telling whether more follow. */
-export async function listPrompts(scope: Scope, args: { first?: number | null; after?: string | null }) {
+/** Newest first: (created_at, id) descending, the order of the (org_id, created_at desc, id desc) index. */
+const PROMPT_CURSOR = keyset(['date', 'uuid']);
+
+/** One page of the active organization's prompts, newest first. */
+export async function listPrompts(scope: Scope, args: { first?: number | null; after?: string | null }): Promise<Connection<PromptEntity>> {
   const { org } = policy.authorizeOrg(scope.principal, 'prompts:read');
   const size = pageSize(args.first);
-  const cursor = decodeCursor(args.after);
+  const after = PROMPT_CURSOR.decode(args.after);
   const qb = scope.em
     .createQueryBuilder(PromptEntity, 'p')
     .select('*')
     .where({ orgId: org, archivedAt: null })
     .orderBy({ createdAt: 'desc', id: 'desc' })
-    .limit(size + 1);
-  // Row comparison matches the (org_id, created_at desc, id desc) index.
-  if (cursor) qb.andWhere('(p.created_at, p.id) < (?, ?)', [cursor.createdAt, cursor.id]);
-  return { rows: await qb.getResultList(), size };
-}
-
-/** An entity reference from the gateway: the promptById loader only finds prompts of the caller's organizations. */
-export async function findVisiblePrompt(scope: Scope, loaders: Loaders, id: unknown): Promise<PromptEntity> {
-  requirePrincipal(scope.principal);
-  const prompt = isId(id) ? await loaders.promptById.load(id.toLowerCase()) : null;
-  if (!prompt) throw notFound('Prompt');
-  return prompt;
+    .limit(size + 1); // one extra row tells whether more follow
+  if (after) qb.andWhere('(p.created_at, p.id) < (?, ?)', after);
+  return connectionFrom(await qb.getResultList(), size, (p) => PROMPT_CURSOR.encode([p.createdAt, p.id]));
 }

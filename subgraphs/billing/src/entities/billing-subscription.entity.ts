@@ -1,8 +1,8 @@
-import { randomUUID } from 'node:crypto';
-import { Entity, ManyToOne, PrimaryKey, Property } from '@mikro-orm/core';
+import { BaseEntity } from '@lattice/platform';
+import { Entity, ManyToOne, Property } from '@mikro-orm/core';
 import { PlanEntity } from './plan.entity';
 
-/** Stripe's subscription statuses; the migration checks the same list. */
+/** Stripe's subscription statuses; the GraphQL enum `BillingSubscriptionStatus` and the first migration's check have the same values. */
 export const SUBSCRIPTION_STATUSES = [
   'TRIALING',
   'ACTIVE',
@@ -17,12 +17,9 @@ export type SubscriptionStatus = (typeof SUBSCRIPTION_STATUSES)[number];
 
 /** At most one per organization; an organization without one is on the free plan. */
 @Entity({ tableName: 'subscriptions' })
-export class BillingSubscriptionEntity {
-  @PrimaryKey({ type: 'uuid' })
-  id: string = randomUUID();
-
-  /** accounts organization id; plain id, never a foreign key across subgraphs */
-  @Property({ type: 'uuid', unique: true })
+export class BillingSubscriptionEntity extends BaseEntity<'cancelAtPeriodEnd' | 'updatedAt'> {
+  /** accounts organization id (unique); plain id, never a foreign key across subgraphs */
+  @Property({ type: 'uuid' })
   orgId!: string;
 
   @ManyToOne({ entity: () => PlanEntity })
@@ -36,9 +33,6 @@ export class BillingSubscriptionEntity {
 
   @Property({ type: 'boolean' })
   cancelAtPeriodEnd: boolean = false;
-
-  @Property({ type: 'datetime' })
-  createdAt: Date = new Date();
 
   @Property({ type: 'datetime', onUpdate: () => new Date() })
   updatedAt: Date = new Date();

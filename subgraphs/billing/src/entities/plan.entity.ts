@@ -1,18 +1,21 @@
 import { Collection, Entity, ManyToOne, OneToMany, PrimaryKey, PrimaryKeyProp, Property } from '@mikro-orm/core';
 
-/** Metered features a plan limits; the migration checks the same list. */
+/** Metered features a plan limits; the first migration checks the same list. */
 export const FEATURES = ['prompt_runs', 'tokens', 'seats', 'api_calls'] as const;
 export type Feature = (typeof FEATURES)[number];
 
-export type PlanInterval = 'MONTH' | 'YEAR';
+/** How often a plan bills; the GraphQL enum `BillingInterval` and the first migration's check have the same values. */
+export const PLAN_INTERVALS = ['MONTH', 'YEAR'] as const;
+export type PlanInterval = (typeof PLAN_INTERVALS)[number];
 
 @Entity({ tableName: 'plans' })
 export class PlanEntity {
+  /** Fixed ids, seeded by the first migration. */
   @PrimaryKey({ type: 'uuid' })
   id!: string;
 
   /** free | pro | enterprise: stable handle for code, unlike the display name */
-  @Property({ type: 'string', unique: true })
+  @Property({ type: 'string' })
   key!: string;
 
   @Property({ type: 'string' })

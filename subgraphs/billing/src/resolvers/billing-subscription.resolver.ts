@@ -1,8 +1,8 @@
 import { Ctx, FieldResolver, Resolver, Root } from 'type-graphql';
 import type { Context } from '../context';
 import { BillingSubscription } from '../schema/billing-subscription.type';
+import { toPlan } from '../schema/map';
 import { Plan } from '../schema/plan.type';
-import { toPlan } from './plan.resolver';
 
 @Resolver(() => BillingSubscription)
 export class BillingSubscriptionResolver {

@@ -1,19 +1,8 @@
 import { Ctx, Query, Resolver } from 'type-graphql';
-import type { PlanEntity } from '../entities/plan.entity';
 import type { Context } from '../context';
-import { BillingInterval, Plan } from '../schema/plan.type';
-import { listPlans, orderedLimits } from '../services/plan.service';
-
-/** Entity → API type, the one place a column change meets the contract. */
-export const toPlan = (p: PlanEntity): Plan => ({
-  id: p.id,
-  key: p.key,
-  name: p.name,
-  priceCents: p.priceCents,
-  currency: p.currency,
-  interval: BillingInterval[p.interval],
-  limits: orderedLimits(p).map((l) => ({ feature: l.feature, limit: l.limit })),
-});
+import { toPlan } from '../schema/map';
+import { Plan } from '../schema/plan.type';
+import { listPlans } from '../services/plan.service';
 
 @Resolver(() => Plan)
 export class PlanResolver {

@@ -1,17 +1,7 @@
-import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
+import { Field, ID, ObjectType } from 'type-graphql';
+import type { SubscriptionStatus } from '../entities/billing-subscription.entity';
+import { BillingSubscriptionStatus } from './billing-subscription-status.enum';
 import { Plan } from './plan.type';
-
-export enum BillingSubscriptionStatus {
-  TRIALING = 'TRIALING',
-  ACTIVE = 'ACTIVE',
-  PAST_DUE = 'PAST_DUE',
-  CANCELED = 'CANCELED',
-  INCOMPLETE = 'INCOMPLETE',
-  INCOMPLETE_EXPIRED = 'INCOMPLETE_EXPIRED',
-  UNPAID = 'UNPAID',
-  PAUSED = 'PAUSED',
-}
-registerEnumType(BillingSubscriptionStatus, { name: 'BillingSubscriptionStatus' });
 
 /** Named so because `Subscription` is GraphQL's root type. */
 @ObjectType({ description: "An organization's plan and billing state." })
@@ -20,7 +10,7 @@ export class BillingSubscription {
   id!: string;
 
   @Field(() => BillingSubscriptionStatus)
-  status!: BillingSubscriptionStatus;
+  status!: SubscriptionStatus;
 
   /** Not a field: what the `plan` field resolver loads. */
   planId!: string;

@@ -1,10 +1,6 @@
-import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
-
-export enum BillingInterval {
-  MONTH = 'MONTH',
-  YEAR = 'YEAR',
-}
-registerEnumType(BillingInterval, { name: 'BillingInterval' });
+import { Field, ID, Int, ObjectType } from 'type-graphql';
+import type { PlanInterval } from '../entities/plan.entity';
+import { BillingInterval } from './billing-interval.enum';
 
 @ObjectType({ description: 'The most of one metered feature a plan allows per billing cycle.' })
 export class PlanLimit {
@@ -33,7 +29,7 @@ export class Plan {
   currency!: string;
 
   @Field(() => BillingInterval)
-  interval!: BillingInterval;
+  interval!: PlanInterval;
 
   @Field(() => [PlanLimit])
   limits!: PlanLimit[];

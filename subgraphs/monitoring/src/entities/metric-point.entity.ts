@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { Entity, Index, PrimaryKey, Property } from '@mikro-orm/core';
+import { Entity, PrimaryKey, Property } from '@mikro-orm/core';
 
 @Entity({ tableName: 'metric_points' })
-@Index({ properties: ['orgId', 'name', 'at'] })
 export class MetricPointEntity {
   @PrimaryKey({ type: 'uuid' })
   id: string = randomUUID();

@@ -2,24 +2,17 @@ import { badUserInput } from '@lattice/platform';
 import { Arg, Authorized, Ctx, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import type { Context } from '../context';
 import { policy } from '../policy';
+import { metricEventToMetricPoint, toMetricPoint } from '../schema/map';
 import { MetricBucket, MetricPoint } from '../schema/metric-point.type';
 import { isMetricName, RecordMetricInput } from '../schema/record-metric.input';
-import { metricSeries, metricTopic, recordMetric, toEvent, type MetricEvent } from '../services/metric.service';
-
-const toType = (e: MetricEvent): MetricPoint => ({
-  name: e.name,
-  value: e.value,
-  labels: e.labels,
-  at: new Date(e.at),
-  recordedBy: e.recordedBy ? { id: e.recordedBy } : null,
-});
+import { metricSeries, metricTopic, recordMetric, type MetricEvent } from '../services/metric.service';
 
 @Resolver(() => MetricPoint)
 export class MetricResolver {
   @Authorized('metrics:write')
   @Mutation(() => MetricPoint, { description: 'Record one point in the active organization (MEMBER or higher).' })
   async recordMetric(@Arg('input') input: RecordMetricInput, @Ctx() ctx: Context): Promise<MetricPoint> {
-    return toType(toEvent(await recordMetric(ctx.scope, input)));
+    return toMetricPoint(await recordMetric(ctx.scope, input));
   }
 
   @Query(() => [MetricBucket], { description: 'Buckets of bucketSeconds aligned to from, covering [from, to), empty ones included.' })
@@ -42,6 +35,6 @@ export class MetricResolver {
     },
   })
   metricRecorded(@Root() event: MetricEvent, @Arg('name') _name: string): MetricPoint {
-    return toType(event);
+    return metricEventToMetricPoint(event);
   }
 }

@@ -30,7 +30,7 @@ function parseLabels(labels: Record<string, unknown> | null | undefined): Record
   return labels as Record<string, string>;
 }
 
-export const toEvent = (p: MetricPointEntity): MetricEvent => ({
+const toEvent = (p: MetricPointEntity): MetricEvent => ({
   name: p.name,
   value: p.value,
   labels: p.labels,
