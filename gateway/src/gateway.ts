@@ -46,7 +46,11 @@ export async function createGateway(config: Config): Promise<ServiceServer> {
     metrics,
     graph: { gateway },
     landingPage: true,
-    context: async (req, requestId) => ({ requestId, principal: (await authenticate(req.headers.authorization))?.principal ?? null }),
+    context: async (req, requestId) => ({
+      requestId,
+      principal: (await authenticate(req.headers.authorization))?.principal ?? null,
+      ip: req.socket.remoteAddress ?? null,
+    }),
     plugins: [rejectSubscriptionsOverHttp],
     websocket: createSubscriptionServer({
       supergraph: supergraph.current,

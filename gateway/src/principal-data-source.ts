@@ -42,6 +42,7 @@ export class PrincipalDataSource extends RemoteGraphQLDataSource<GatewayContext>
     const headers = request.http?.headers;
     if (!headers || !('principal' in context)) return;
     if (context.requestId) headers.set('x-request-id', context.requestId);
+    if (context.ip) headers.set('x-forwarded-for', context.ip);
     if (context.principal) headers.set(PRINCIPAL_HEADER, await this.signer.sign(context.principal));
   }
 }

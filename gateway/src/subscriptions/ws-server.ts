@@ -187,7 +187,7 @@ export function createSubscriptionServer(options: SubscriptionServerOptions) {
             const message = operationName ? `Unknown operation named "${operationName}".` : 'Must provide operation name if query contains multiple operations.';
             return [new GraphQLError(message, { extensions: { code: 'OPERATION_RESOLUTION_FAILURE' } })];
           }
-          const context: GatewayContext = { requestId, principal: connection.principal };
+          const context: GatewayContext = { requestId, principal: connection.principal, ip: ctx.extra.request.socket.remoteAddress ?? null };
           const args = { schema: snapshot.apiSchema, document, operationName, variableValues: payload.variables };
 
           if (operation.operation !== 'subscription') {

@@ -29,6 +29,12 @@ export function createLoaders({ em, principal }: Scope) {
       return byId(found.map((r) => em.map(UserEntity, r)), ids);
     }),
 
+    /**
+     * Any user by id, for the actor of an audit entry: the entry is already tenant-checked, and
+     * who acted in an organization stays visible to its admins after the actor has left it.
+     */
+    userById: new DataLoader<string, UserEntity | null>(async (ids) => byId(await em.find(UserEntity, { id: { $in: [...ids] } }), ids)),
+
     /** Organizations the caller belongs to. */
     visibleOrganization: new DataLoader<string, OrganizationEntity | null>(async (ids) => {
       if (!caller) return ids.map(() => null);

@@ -1,17 +1,19 @@
-import { AccessTokenSigner, createSubgraphServer, loadKeyPair, type Config, type SubgraphDefinition } from '@lattice/platform';
+import { AccessTokenSigner, createSubgraphServer, loadKeyPair, SUBGRAPH_TABLE, type Config, type SubgraphDefinition } from '@lattice/platform';
 import { migrations } from '../migrations';
 import type { Deps } from './context';
 import { entities } from './entities';
 import { createLoaders, type Loaders } from './loaders';
 import { buildAccountsSchema } from './schema';
+import { startWorkers } from './workers';
 
 export const definition: SubgraphDefinition<Loaders, Deps> = {
   name: 'accounts',
-  dbSchema: 'accounts',
+  dbSchema: SUBGRAPH_TABLE.accounts.dbSchema,
   entities,
   migrations,
   buildSchema: buildAccountsSchema,
   loaders: createLoaders,
+  workers: startWorkers,
   // accounts alone holds the private key: it signs the access tokens the gateway verifies.
   deps: async ({ config }) => {
     const { privateKey } = await loadKeyPair(config);

@@ -20,6 +20,22 @@ export type Scalars = {
   JSON: { input: unknown; output: unknown; }
 };
 
+/** Who did something: a signed-in user, an API key, or the platform itself. */
+export type ActorKind =
+  | 'API_KEY'
+  | 'SERVICE'
+  | 'USER';
+
+/** Every given field must match; from/to bound `at` (from inclusive, to exclusive). */
+export type AuditLogFilter = {
+  action?: InputMaybe<Scalars['String']['input']>;
+  actorId?: InputMaybe<Scalars['ID']['input']>;
+  from?: InputMaybe<Scalars['DateTime']['input']>;
+  targetId?: InputMaybe<Scalars['ID']['input']>;
+  targetType?: InputMaybe<Scalars['String']['input']>;
+  to?: InputMaybe<Scalars['DateTime']['input']>;
+};
+
 export type BillingInterval =
   | 'MONTH'
   | 'YEAR';

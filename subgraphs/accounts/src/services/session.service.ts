@@ -125,7 +125,8 @@ async function revokeStolen(scope: Scope, presentedHash: string) {
   if (!stolen) return;
   await mutate(scope, async (tx) => {
     const revokedAt = tx.clock.now();
-    if (!(await tx.em.nativeUpdate(SessionEntity, { id: stolen.id, revokedAt: null }, { revokedAt }))) return;
+    // A concurrent reuse revoked it first: nothing to write or audit here (a write-less mutate would fail).
+    if (!(await tx.em.nativeUpdate(SessionEntity, { id: stolen.id, revokedAt: null }, { revokedAt }))) throw unauthenticated(INVALID_REFRESH);
     tx.audit({
       action: 'session.revoke',
       actor: userActor(stolen.userId),
