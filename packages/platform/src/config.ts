@@ -29,6 +29,8 @@ const schema = z
     REDIS_URL: url('redis://127.0.0.1:6379'),
     /** Prefix of every Redis key, channel and queue; tests give each file its own. */
     REDIS_PREFIX: z.string().default('lattice:'),
+    /** A stream entry read but not acknowledged for this long (its consumer crashed) is claimed by another. */
+    STREAM_CLAIM_IDLE_MS: z.coerce.number().int().min(10).default(30_000),
     INTERNAL_TOKEN_SECRET: z.string().min(32).default(DEV_INTERNAL_TOKEN_SECRET),
     ACCESS_TOKEN_TTL: z.coerce.number().int().positive().default(15 * 60),
     REFRESH_TOKEN_TTL: z.coerce.number().int().positive().default(30 * 24 * 3600),

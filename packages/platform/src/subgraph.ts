@@ -252,7 +252,7 @@ function startBackground(
   disposables.add('jobs', () => jobs.close());
   const consumed = new Set<string>();
   const consume = async (options: ConsumeOptions) => {
-    const consumer = new StreamConsumer({ ...options, orm, scope, redis, prefix, logger });
+    const consumer = new StreamConsumer({ claimIdleMs: config.STREAM_CLAIM_IDLE_MS, ...options, orm, scope, redis, prefix, logger });
     disposables.add(`stream consumer ${options.group} (${options.topic})`, () => consumer.stop());
     consumed.add(options.topic);
     await consumer.start();

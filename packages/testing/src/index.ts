@@ -4,3 +4,4 @@ export * from './stack';
 export * from './product';
 export * from './ports';
 export * from './principals';
+export * from './proxy';
