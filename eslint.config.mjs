@@ -30,7 +30,7 @@ export default tseslint.config(
   },
   {
     // Tests read GraphQL responses whose shape the assertions state; typing each would say it twice.
-    files: ['**/test/**/*.ts', 'test/**/*.ts'],
+    files: ['**/test/**/*.ts', 'test/**/*.ts', 'packages/testing/src/**/*.ts'],
     languageOptions: { globals: { ...globals.jest } },
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },

@@ -1,6 +1,6 @@
 import { MikroORM, type Options } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
-import type { MigrationObject } from '@mikro-orm/core';
+import type { EntityClass, MigrationObject } from '@mikro-orm/core';
 import { Client } from 'pg';
 import type { Config } from './config';
 import type { Logger } from './logger';
@@ -10,7 +10,7 @@ export type { MigrationObject };
 export interface DatabaseOptions {
   /** The PostgreSQL schema this subgraph owns; its migrations name it explicitly. */
   schema: string;
-  entities: Function[];
+  entities: EntityClass<object>[];
   /** Explicit, ordered list: no globbing, so it works the same from src (jest) and dist. */
   migrations: MigrationObject[];
 }

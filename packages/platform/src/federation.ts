@@ -3,7 +3,7 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import { printSchemaWithDirectives } from '@graphql-tools/utils';
 import { parse, type GraphQLSchema } from 'graphql';
 import { GraphQLDateTime } from 'graphql-scalars';
-import { buildSchema, createResolversMap, type NonEmptyArray } from 'type-graphql';
+import { buildSchema, createResolversMap, type ClassType, type NonEmptyArray } from 'type-graphql';
 import { authCheckerFor } from './authorization';
 import type { Policy } from './policy';
 import type { Scope } from './scope';
@@ -13,9 +13,10 @@ const FEDERATION_LINK = `extend schema @link(url: "https://specs.apollo.dev/fede
 
 export interface FederatedSchemaOptions {
   /** Explicit list: type-graphql's metadata is global, so globbing would mix subgraphs in one process. */
-  resolvers: NonEmptyArray<Function>;
-  orphanedTypes?: Function[];
+  resolvers: NonEmptyArray<ClassType>;
+  orphanedTypes?: ClassType[];
   /** `__resolveReference` per entity type name. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each takes its own reference and context types
   referenceResolvers?: Record<string, (reference: any, context: any, info: any) => unknown>;
   /** The subgraph's action table, behind `@Authorized(action)`. */
   policy: Policy<string>;
@@ -65,6 +66,7 @@ export async function buildFederatedSchema(options: FederatedSchemaOptions): Pro
     scalarsMap: [{ type: Date, scalar: GraphQLDateTime }],
     pubSub: topicsUnsupported,
   });
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a resolver map is keyed by type and field names only
   const resolvers: Record<string, any> = createResolversMap(schema);
   for (const [field, resolve] of Object.entries<Resolve>(resolvers.Mutation ?? {})) resolvers.Mutation[field] = throughBoundary(field, resolve);
   for (const [typeName, resolveReference] of Object.entries(options.referenceResolvers ?? {})) {

@@ -1,3 +1,4 @@
+import type { EntityClass } from '@mikro-orm/core';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
@@ -78,7 +79,7 @@ export interface SubgraphDefinition<TLoaders, TDeps> {
   name: SubgraphName;
   /** PostgreSQL schema owned by this subgraph. */
   dbSchema: string;
-  entities: Function[];
+  entities: EntityClass<object>[];
   migrations: MigrationObject[];
   buildSchema(): Promise<GraphQLSchema>;
   /** Long-lived dependencies, made once at start (key material, provider clients...). */

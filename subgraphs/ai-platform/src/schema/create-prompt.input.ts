@@ -2,6 +2,7 @@ import { IsOptional, Length, Matches, MaxLength } from 'class-validator';
 import { Field, InputType } from 'type-graphql';
 
 // PostgreSQL text cannot hold NUL: reject it here rather than fail in the database.
+// eslint-disable-next-line no-control-regex -- the NUL character is exactly what this rejects
 const NO_NUL = /^[^\u0000]*$/;
 
 @InputType()
