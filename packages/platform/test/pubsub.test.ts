@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createServer, type Socket } from 'node:net';
+import { tcpProxy } from '@lattice/testing';
 import { closeRedis, createLogger, createRedis, PubSub } from '../src';
 
 const logger = createLogger('pubsub-test', 'silent');
@@ -32,21 +32,22 @@ test('with Redis unreachable, publish reports false instead of failing the write
   }
 });
 
-test('with Redis accepting connections but never answering, publish gives up after its timeout and closing does not hang', async () => {
-  // A TCP peer that takes the connection and says nothing, as a hung Redis would.
-  const sockets: Socket[] = [];
-  const silent = createServer((socket) => sockets.push(socket)).listen(0, '127.0.0.1');
-  await new Promise((resolve) => silent.once('listening', resolve));
-  const { port } = silent.address() as { port: number };
-  const redis = createRedis(`redis://127.0.0.1:${port}`, logger);
+test('with Redis hanging (connected, then never answering), publish gives up after its timeout and closing does not hang', async () => {
+  // A proxy to the real Redis that swallows everything once both connections are ready, as a hung
+  // Redis would. (A peer silent from the first byte leaves ioredis's ready check pending, and closing
+  // such a connection arms a 2 s ioredis timer that kept the jest worker alive after the file.)
+  const target = new URL(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+  const proxy = await tcpProxy({ host: target.hostname, port: Number(target.port || 6379) });
+  const redis = createRedis(`redis://127.0.0.1:${proxy.port}`, logger);
   const pubsub = new PubSub(redis, 'test:silent:', logger);
   try {
+    await Promise.all([redis.ping(), pubsub.ready()]);
+    proxy.freeze();
     await expect(pubsub.publish('greetings', { hello: 'nobody' })).resolves.toBe(false);
   } finally {
     // Neither may hang on a Redis that never answers QUIT.
     await pubsub.close();
     await closeRedis(redis);
-    for (const socket of sockets) socket.destroy();
-    await new Promise((resolve) => silent.close(resolve));
+    await proxy.close();
   }
 });

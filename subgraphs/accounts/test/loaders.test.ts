@@ -48,8 +48,12 @@ test('visibleUser: the caller and users sharing an organization with it; anyone 
   expect(ids(await loadersAs(as(id.bob)).visibleUser.loadMany([id.alice, id.bob, id.carol]))).toEqual([null, id.bob, null]);
 });
 
-test("visibleOrganization: only organizations the caller belongs to, whatever the token claims", async () => {
-  expect(ids(await loadersAs(as(id.alice)).visibleOrganization.loadMany([id.shared, id.private, id.carols]))).toEqual([id.shared, null, null]);
+test('visibleOrganization: only organizations the caller belongs to, whatever the token claims', async () => {
+  expect(ids(await loadersAs(as(id.alice)).visibleOrganization.loadMany([id.shared, id.private, id.carols]))).toEqual([
+    id.shared,
+    null,
+    null,
+  ]);
   // a token claiming membership of bob's organization does not make it visible: the table decides
   const claims = userPrincipal(id.private, 'OWNER', [], id.alice);
   expect(ids(await loadersAs(claims).visibleOrganization.loadMany([id.private, id.shared]))).toEqual([null, id.shared]);

@@ -33,7 +33,9 @@ async function asUser(accessToken: string) {
 
 let n = 0;
 async function signUp() {
-  const res = await gql(url, SIGN_UP, { input: { email: `racer${++n}.${Date.now()}@example.com`, password: 'correct horse battery', name: `Racer ${n}` } });
+  const res = await gql(url, SIGN_UP, {
+    input: { email: `racer${++n}.${Date.now()}@example.com`, password: 'correct horse battery', name: `Racer ${n}` },
+  });
   expect(res.body.errors).toBeUndefined();
   return res.body.data.signUp as { accessToken: string; refreshToken: string; user: { id: string } };
 }
@@ -57,7 +59,9 @@ test('switchOrganization that loses the session race changes nothing: last_org_i
   const user = await signUp();
   const headers = await asUser(user.accessToken);
   const [orgX, orgY] = await Promise.all(
-    ['Race X', 'Race Y'].map(async (name) => (await gql(url, CREATE_ORG, { input: { name } }, headers)).body.data.createOrganization.id as string),
+    ['Race X', 'Race Y'].map(
+      async (name) => (await gql(url, CREATE_ORG, { input: { name } }, headers)).body.data.createOrganization.id as string,
+    ),
   );
   const first = await gql(url, SWITCH, { id: orgX }, headers);
   expect(first.body.errors).toBeUndefined();
@@ -76,7 +80,8 @@ test('switchOrganization that loses the session race changes nothing: last_org_i
     // Wait until the switch's transaction is blocked on our row lock: the lastOrgId update is done, the rotation waits.
     const deadline = Date.now() + 10_000;
     const blocked = async () =>
-      (await watcher.query('select count(*)::int as n from pg_stat_activity where $1 = any(pg_blocking_pids(pid))', [lockerPid])).rows[0].n as number;
+      (await watcher.query('select count(*)::int as n from pg_stat_activity where $1 = any(pg_blocking_pids(pid))', [lockerPid])).rows[0]
+        .n as number;
     while ((await blocked()) === 0) {
       if (Date.now() > deadline) throw new Error('switchOrganization never reached the session row');
       await sleep(10);

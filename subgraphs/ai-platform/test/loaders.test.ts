@@ -35,7 +35,10 @@ test("promptById: another tenant's prompt is null; the caller's own loads in the
 });
 
 test('promptById: a member of both tenants (without an active organization) sees both', async () => {
-  const both = withoutActiveOrg([{ org: orgA, role: 'VIEWER' }, { org: orgB, role: 'VIEWER' }]);
+  const both = withoutActiveOrg([
+    { org: orgA, role: 'VIEWER' },
+    { org: orgB, role: 'VIEWER' },
+  ]);
   const found = await loadersAs(both).promptById.loadMany([promptB, promptA]);
   expect(found.map((p) => (p as PromptEntity | null)?.name)).toEqual(['tenant b', 'tenant a']);
 });

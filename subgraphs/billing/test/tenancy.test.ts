@@ -29,8 +29,16 @@ beforeAll(async () => {
   stack = await startStack({ subgraphs: { billing: createServer } });
   // Both tenants have a row, so a leak would show a real plan and status rather than the free default.
   const conn = runtime().orm.em.fork().getConnection();
-  for (const [org, plan, status] of [[orgA, PRO_PLAN_ID, 'TRIALING'], [orgB, ENTERPRISE_PLAN_ID, 'PAST_DUE']]) {
-    await conn.execute(`insert into billing.subscriptions (id, org_id, plan_id, status) values (?, ?, ?, ?)`, [randomUUID(), org, plan, status]);
+  for (const [org, plan, status] of [
+    [orgA, PRO_PLAN_ID, 'TRIALING'],
+    [orgB, ENTERPRISE_PLAN_ID, 'PAST_DUE'],
+  ]) {
+    await conn.execute(`insert into billing.subscriptions (id, org_id, plan_id, status) values (?, ?, ?, ?)`, [
+      randomUUID(),
+      org,
+      plan,
+      status,
+    ]);
   }
 });
 afterAll(() => stack.stop());
@@ -70,6 +78,8 @@ describe('Organization.__resolveReference', () => {
   });
 
   test('without a principal it is UNAUTHENTICATED', async () => {
-    await expect(resolveOrganizationReference({ id: orgA }, contextAs(null))).rejects.toMatchObject({ extensions: { code: 'UNAUTHENTICATED' } });
+    await expect(resolveOrganizationReference({ id: orgA }, contextAs(null))).rejects.toMatchObject({
+      extensions: { code: 'UNAUTHENTICATED' },
+    });
   });
 });
