@@ -8,6 +8,7 @@ const path = require('node:path');
 const { startStack, testing } = require('./lib/stack');
 const { SUBGRAPHS, compareCell } = require('./lib/compare');
 const { runRounds, checkAll, backgroundLoad } = require('./lib/rounds');
+const { idleCpu } = require('./lib/load');
 const { prepareBaseline, describe } = require('./lib/baseline');
 const { seedTenant } = require('./lib/tenant');
 const { QUERIES } = require('./queries');
@@ -17,6 +18,8 @@ const OPTIONS = {
   baselineDir: { env: 'BASELINE_DIR', default: '', help: 'instead of BASELINE_REF: an already built checkout to compare with (kept)' },
   duration: { env: 'DURATION', default: 10, help: 'measured seconds per run (one side, one connection count)' },
   warmup: { env: 'WARMUP', default: 2, help: 'seconds of the same load, not measured, right before each run' },
+  prime: { env: 'PRIME', default: 5, help: 'seconds of unmeasured load per target and operation before the first round (JIT warm-up)' },
+  idle: { env: 'IDLE', default: 5, help: 'seconds with no load before the first run, to read what each process costs idle' },
   rounds: { env: 'ROUNDS', default: 3, help: 'rounds; each runs every connection count on current, then on baseline' },
   connections: { env: 'CONNECTIONS', default: '10,50', list: true, help: 'autocannon connections, comma-separated' },
   name: { env: 'RESULT_NAME', default: '', help: 'result file name (default: mutation-cost, with the non-default options appended)' },
@@ -74,12 +77,15 @@ async function run(opts, log) {
     const targets = [target('current', current, 'baseline'), target('baseline', old, 'current')];
     const ops = { recordMetric: QUERIES.Q3 };
     await checkAll(targets, ops);
-    const runs = await runRounds({ targets, ops, connections: opts.connections, rounds: opts.rounds, duration: opts.duration, warmup: opts.warmup, pids, databases, log });
+    const idle = opts.idle > 0 ? await idleCpu({ pids, databases, seconds: opts.idle }) : null;
+    if (idle) log(`idle for ${opts.idle}s: ${Object.entries(idle).map(([k, v]) => `${k} ${v}%`).join(', ')}`);
+    const runs = await runRounds({ targets, ops, connections: opts.connections, rounds: opts.rounds, duration: opts.duration, warmup: opts.warmup, prime: opts.prime, pids, databases, log });
     const cells = opts.connections.map((c) => ({ connections: c, ...compareCell(runs.filter((r) => r.connections === c), 'current', 'baseline') }));
     return {
       baseline: { ref: baseline.ref ?? null, commit: baseline.commit, subject: baseline.subject, builtHere: baseline.builtHere, dir: baseline.builtHere ? null : baseline.dir },
       operation: { query: QUERIES.Q3.query },
       backgroundMachineBusyPercent: background,
+      idleCpuPercentOfOneCore: idle,
       cells,
       runs,
       logs: {

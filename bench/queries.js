@@ -6,6 +6,7 @@ const path = require('node:path');
 const { startStack, testing, platform, ROOT } = require('./lib/stack');
 const { SUBGRAPHS, compareCell } = require('./lib/compare');
 const { runRounds, checkAll, backgroundLoad } = require('./lib/rounds');
+const { idleCpu } = require('./lib/load');
 const { seedTenant, fixedPrincipal } = require('./lib/tenant');
 
 /** The operations. `auth`: sent with the tenant's Bearer token at the Lattice gateway (the stock reference always sends its fixed principal). */
@@ -42,6 +43,8 @@ const QUERIES = {
 const OPTIONS = {
   duration: { env: 'DURATION', default: 10, help: 'measured seconds per run (one target, one query, one connection count)' },
   warmup: { env: 'WARMUP', default: 2, help: 'seconds of the same load, not measured, right before each run' },
+  prime: { env: 'PRIME', default: 5, help: 'seconds of unmeasured load per target and operation before the first round (JIT warm-up)' },
+  idle: { env: 'IDLE', default: 5, help: 'seconds with no load before the first run, to read what each process costs idle' },
   rounds: { env: 'ROUNDS', default: 3, help: 'rounds; each runs every query × connections on Lattice, then on stock' },
   connections: { env: 'CONNECTIONS', default: '10,50', list: true, help: 'autocannon connections, comma-separated' },
   queries: { env: 'QUERIES', default: 'Q1,Q2,Q3', list: true, help: `which operations (${Object.keys(QUERIES).join(', ')})` },
@@ -100,10 +103,12 @@ async function run(opts, log) {
     const pids = { gateway: stack.pids.gateway, stock: stack.pids.stock };
     for (const s of SUBGRAPHS) pids[s] = stack.pids[s];
     const ops = Object.fromEntries(opts.queries.map((k) => [k, QUERIES[k]]));
+    const databases = { bench: new URL(stack.databaseUrl).pathname.slice(1) };
     // Every target answers every operation correctly before anything is measured.
     await checkAll(targets, ops);
-    const databases = { bench: new URL(stack.databaseUrl).pathname.slice(1) };
-    const runs = await runRounds({ targets, ops, connections, rounds: opts.rounds, duration: opts.duration, warmup: opts.warmup, pids, databases, log });
+    const idle = opts.idle > 0 ? await idleCpu({ pids, databases, seconds: opts.idle }) : null;
+    if (idle) log(`idle for ${opts.idle}s: ${Object.entries(idle).map(([k, v]) => `${k} ${v}%`).join(', ')}`);
+    const runs = await runRounds({ targets, ops, connections, rounds: opts.rounds, duration: opts.duration, warmup: opts.warmup, prime: opts.prime, pids, databases, log });
 
     const cells = [];
     for (const key of opts.queries) for (const c of connections) cells.push({ query: key, connections: c, ...compareCell(runs.filter((r) => r.query === key && r.connections === c), 'lattice', 'stock') });
@@ -112,6 +117,7 @@ async function run(opts, log) {
       tenant: { prompts: tenant.prompts, metricsSeeded: 3, role: 'OWNER' },
       stock: { fetcher: opts.stockFetcher, principal: { ...stock.principal, sub: '<user id>', org: '<org id>', memberships: '[{ org, role: OWNER }]' }, principalFieldsAdded: stock.added, principalTokenTtlSeconds: 24 * 3600 },
       backgroundMachineBusyPercent: background,
+      idleCpuPercentOfOneCore: idle,
       cells,
       runs,
       logs: Object.fromEntries(['gateway', 'stock', ...SUBGRAPHS].map((n) => [n, stack.logProblems(n)])),

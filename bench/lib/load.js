@@ -2,7 +2,7 @@
 // HTTP load with autocannon (programmatic API, in the benchmark's own process) against one
 // GraphQL endpoint on 127.0.0.1, with the CPU of every process of interest read from /proc right
 // before and right after the run. Every run is bounded in time (its duration, with a hard stop
-// 15 s later) and in count (maxOverallRequests).
+// 35 s later) and in count (maxOverallRequests).
 const autocannon = require('autocannon');
 const { cpuSeconds, cpuByCommand, cpuDelta, cpuDeltaIncludingNew, postgresBackendCpu, machineCpu } = require('./proc');
 const { percentile, round } = require('./stats');
@@ -66,7 +66,9 @@ async function runLoad({ url, headers = {}, body, connections, durationSeconds, 
     connections,
     duration: durationSeconds,
     maxOverallRequests: maxRequests,
-    timeout: 10,
+    // Seconds before autocannon gives up on a response (counted as a socket error): generous, since
+    // 50 connections on this crowded machine can queue for several seconds.
+    timeout: 30,
     // Every response body is checked; the first few bad ones are kept. GraphQL errors are counted
     // for 2xx responses (the others are non-2xx already).
     verifyBody: (text) => {
@@ -81,7 +83,7 @@ async function runLoad({ url, headers = {}, body, connections, durationSeconds, 
     statusCounts[statusCode] = (statusCounts[statusCode] ?? 0) + 1;
     if (statusCode >= 200 && statusCode < 300) latencies.push(responseTime);
   });
-  const hardStop = setTimeout(() => instance.stop(), (durationSeconds + 15) * 1000);
+  const hardStop = setTimeout(() => instance.stop(), (durationSeconds + 35) * 1000);
   const before = cpuSnapshot(pids, databases);
   let result;
   try {
@@ -130,4 +132,16 @@ async function runLoad({ url, headers = {}, body, connections, durationSeconds, 
   };
 }
 
-module.exports = { runLoad, hasGraphQLErrors };
+/** CPU of every process while nothing is sent: % of one core over `seconds`. */
+async function idleCpu({ pids, databases = {}, seconds }) {
+  const before = cpuSnapshot(pids, databases);
+  await new Promise((r) => setTimeout(r, seconds * 1000));
+  const after = cpuSnapshot(pids, databases);
+  const wall = (after.at - before.at) / 1000;
+  const out = {};
+  for (const [name, s] of Object.entries(cpuBetween(before, after))) out[name] = round((100 * s) / wall, 1);
+  out.machineBusyPercentOfAllCores = round((100 * (after.machine.busy - before.machine.busy)) / (after.machine.total - before.machine.total), 1);
+  return out;
+}
+
+module.exports = { runLoad, idleCpu, hasGraphQLErrors };

@@ -61,6 +61,16 @@ function provenance(result, what) {
   ].join('\n');
 }
 
+/** The idle CPU line: what each process costs with no load. */
+function idleLine(result, labels) {
+  const idle = result.idleCpuPercentOfOneCore;
+  if (!idle) return '';
+  const parts = Object.entries(idle)
+    .filter(([k]) => !['machineBusyPercentOfAllCores', 'loadGenerator', 'postgresServer'].includes(k))
+    .map(([k, v]) => `${labels[k] ?? k.replace(/^postgres:(.*)$/, 'PostgreSQL backends ($1)')} ${num(v, 1)}`);
+  return `**Idle** (${result.options.idle} s with no load before the first run), % of one core: ${parts.join(', ')}; meanwhile the machine was ${num(idle.machineBusyPercentOfAllCores, 0)}% busy (both cores).`;
+}
+
 const RATIO_READING =
   'Ratios are taken per round (a run ÷ the run of the other side right after it) and then summarized as min / **median** / max over the rounds. Requests/s below 1 means fewer requests per second than the reference; latency and CPU above 1 mean slower or more expensive. The other columns give the median over rounds with (min–max).';
 
@@ -96,6 +106,12 @@ function queriesReport(result) {
       ? `**${problems} requests failed** (non-2xx, GraphQL errors, socket errors or failed checks): see the per-cell tables and \`errorSamples\` in the result file. Throughput with failures is not comparable.`
       : 'Every response of every run was HTTP 2xx without `errors`, and every fully checked response had the expected data.',
   );
+  out.push('');
+  out.push(idleLine(result, { gateway: 'Lattice gateway', stock: 'stock gateway' }));
+  out.push('');
+  out.push(
+    "**Reading CPU per request.** The subgraphs and PostgreSQL do the same work for both gateways (same operation, same query plan, the same user's data), so their rows are a control: where their Lattice ÷ stock ratio departs from 1, that is how far CPU per request moves with the run's throughput and the machine's load rather than with the gateway (at fewer requests per second a process's idle cost and lost batching weigh more per request). Read the gateway's ratio against that.",
+  );
   for (const [key, q] of Object.entries(result.queries)) {
     out.push('');
     out.push(`## ${key}: ${q.title}`);
@@ -119,7 +135,7 @@ function queriesReport(result) {
     [
       `1. **Processes.** The four subgraphs and the Lattice gateway run as \`node <workspace>/dist/.../main.js\` (\`bench/lib/stack.js\`, as in the subscription benchmark: \`NODE_ENV=production\`, \`LOG_LEVEL=warn\`, a fresh database and Redis prefix, dropped at the end), and the stock reference as \`node bench/lib/stock-gateway.js\`, also \`NODE_ENV=production\`. Both gateways run all the time; they take turns under load.`,
       `2. **Tenant.** Through the Lattice gateway: signUp, createOrganization, switchOrganization, ${result.tenant.prompts} \`createPrompt\`s, ${result.tenant.metricsSeeded} \`recordMetric\`s. Q3 adds a metric point per request, at both gateways, to the same organization.`,
-      `3. **Rounds.** ${o.rounds} rounds. In each, for every operation and connection count: Lattice, then stock. Each run: one fully checked request, ${o.warmup} s of the same load unmeasured (warm-up), ${o.duration} s measured with autocannon (programmatic API, ${'`'}POST${'`'} with a JSON body, one request in flight per connection), one more fully checked request.`,
+      `3. **Rounds.** First ${o.idle ?? 0} s with no load (the idle CPU above), then ${o.prime ?? 0} s of unmeasured load per gateway and operation (${o.connections[0]} connections), so V8 has compiled each path before round 1. Then ${o.rounds} rounds; in each, for every operation and connection count: Lattice, then stock. Each run: one fully checked request, ${o.warmup} s of the same load unmeasured (warm-up), ${o.duration} s measured with autocannon (programmatic API, \`POST\` with a JSON body, one request in flight per connection, a response not back after 30 s counts as a socket error), one more fully checked request.`,
       `4. **Checks.** Every response body is checked for \`"errors"\` (autocannon's \`verifyBody\`), counted as GraphQL errors; non-2xx and socket errors come from autocannon. The fully checked requests parse the response and compare the data (plans present; Q2: memberships with a plan, exactly 20 prompts each with \`createdBy.email\` of the tenant's user; Q3: the recorded point).`,
       `5. **Figures.** Requests/s counts successful responses (2xx, no \`errors\`) over the measured window. Latency percentiles are computed from every successful response's duration as autocannon measures it (sub-millisecond; autocannon's own integer-millisecond histogram is in the result too). CPU is utime + stime from \`/proc/<pid>/stat\` of each process before and after the window, divided by the successful requests. PostgreSQL is the backends whose process title names the benchmark's database (the server's own background processes, such as the WAL writer, are left out; all of PostgreSQL is \`postgresServer\` in the result file, which includes other people's databases); Redis is the whole \`redis-server\` process, which other people's tests use too; the load generator is the benchmark process's own \`process.cpuUsage()\`.`,
     ].join('\n'),
@@ -177,6 +193,12 @@ function mutationCostReport(result) {
       `| ${c.connections} | ${ratio(c.ratio.requestsPerSecond)} | ${ratio(c.ratio.p50)} | ${ratio(c.ratio.p99)} | ${ratio(c.ratio.monitoringCpuMsPerRequest)} | ${ratio(c.ratio.gatewayCpuMsPerRequest)} | ${ratio(c.ratio.postgresCpuMsPerRequest)} | ${ratio(c.ratio.productCpuMsPerRequest)} | ${mmm(c.current.requestsPerSecond, 0)} | ${mmm(c.baseline.requestsPerSecond, 0)} |`,
     );
   }
+  out.push('');
+  out.push(idleLine(result, {}));
+  out.push('');
+  out.push(
+    "**Reading CPU per request.** The subgraphs other than monitoring have no part in `recordMetric`, so their rows are mostly idle cost spread over the requests; the monitoring, gateway and PostgreSQL rows carry the mutation. A change in requests/s moves every process's CPU per request a little by itself (idle cost and batching), so compare the monitoring and PostgreSQL ratios with the gateway's, which the boundary does not touch.",
+  );
   for (const c of result.cells) {
     out.push('');
     out.push(`## ${c.connections} connections`);
@@ -190,7 +212,7 @@ function mutationCostReport(result) {
     [
       '1. **Two stacks**, both running for the whole benchmark, each with its own database and Redis prefix: the four subgraphs and the gateway from the baseline worktree\'s `dist/`, and the same from this checkout\'s. Both started by this checkout\'s `bench/lib/stack.js`.',
       '2. **Tenant**: one per stack, onboarded through its gateway (signUp, createOrganization, switchOrganization, three `recordMetric`s).',
-      `3. **Rounds**: ${o.rounds} rounds; in each, for every connection count, current then baseline: a fully checked request, ${o.warmup} s unmeasured warm-up, ${o.duration} s measured with autocannon, another checked request. The stack not under load stays up; its CPU meanwhile is in the tables ("the idle side").`,
+      `3. **Rounds**: first ${o.idle ?? 0} s with no load (the idle CPU above) and ${o.prime ?? 0} s of unmeasured load per stack (JIT warm-up); then ${o.rounds} rounds; in each, for every connection count, current then baseline: a fully checked request, ${o.warmup} s unmeasured warm-up, ${o.duration} s measured with autocannon, another checked request. The stack not under load stays up; its CPU meanwhile is in the tables ("the idle side").`,
       "4. **Figures**: as in `docs/bench/queries.md`: requests/s of successful responses (2xx, no `errors`), latency from every successful response, CPU from `/proc/<pid>/stat` per process divided by the successful requests. PostgreSQL is the backends of each stack's own database; Redis is the whole server, shared by both stacks and by other people.",
       '5. **Growing tables**: every request inserts a metric point (and, where the boundary exists, outbox and audit rows that the relays then ship). Rounds interleave, so both sides write about as much; the relays\' and consumers\' work after the response counts in the CPU of the processes that do it while the run lasts.',
     ].join('\n'),

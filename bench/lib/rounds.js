@@ -1,7 +1,8 @@
 'use strict';
 // The measuring loop both HTTP benchmarks share: rounds × operations × connection counts, and in
 // each of them every target in turn (A, B, A, B …), each run preceded by a fully checked request
-// and a short unmeasured warm-up, and followed by another checked request.
+// and a short unmeasured warm-up, and followed by another checked request. Before the first round,
+// every target serves every operation unmeasured for PRIME seconds.
 const { runLoad } = require('./load');
 const { annotate } = require('./compare');
 const { machineCpu } = require('./proc');
@@ -50,7 +51,17 @@ async function backgroundLoad(seconds = 2) {
  * ops: { key: { query, check } }. pids: every process whose CPU is read ({ name: pid });
  * databases: { label → database name } whose PostgreSQL backends' CPU is read (as `postgres:<label>`).
  */
-async function runRounds({ targets, ops, connections, rounds, duration, warmup, pids, databases = {}, log }) {
+async function runRounds({ targets, ops, connections, rounds, duration, warmup, prime = 0, pids, databases = {}, log }) {
+  // Before round 1, every target serves every operation for a while, unmeasured: the first round
+  // would otherwise measure V8 compiling each gateway's code path for that operation.
+  if (prime > 0) {
+    for (const [key, op] of Object.entries(ops)) {
+      for (const target of targets) {
+        const r = await runLoad({ url: target.url, headers: target.headers(op), body: JSON.stringify({ query: op.query }), connections: connections[0], pids, durationSeconds: prime });
+        log(`primed ${key} at ${target.name}: ${r.successful} requests in ${prime}s`);
+      }
+    }
+  }
   const runs = [];
   const total = rounds * Object.keys(ops).length * connections.length * targets.length;
   for (let r = 1; r <= rounds; r++) {
