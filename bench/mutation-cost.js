@@ -18,6 +18,7 @@ const OPTIONS = {
   baselineDir: { env: 'BASELINE_DIR', default: '', help: 'instead of BASELINE_REF: an already built checkout to compare with (kept)' },
   duration: { env: 'DURATION', default: 10, help: 'measured seconds per run (one side, one connection count)' },
   warmup: { env: 'WARMUP', default: 2, help: 'seconds of the same load, not measured, right before each run' },
+  order: { env: 'ORDER', default: 'fixed', help: 'fixed: the measured side first in every round; alternate: first in odd rounds, second in even ones' },
   prime: { env: 'PRIME', default: 5, help: 'seconds of unmeasured load per target and operation before the first round (JIT warm-up)' },
   idle: { env: 'IDLE', default: 5, help: 'seconds with no load before the first run, to read what each process costs idle' },
   rounds: { env: 'ROUNDS', default: 3, help: 'rounds; each runs every connection count on current, then on baseline' },
@@ -31,6 +32,7 @@ function finishOptions(opts) {
   opts.connections = opts.connections.map(Number);
   if (opts.connections.some((c) => !Number.isInteger(c) || c < 1 || c > 1000)) throw new Error('CONNECTIONS must be integers from 1 to 1000');
   if (opts.rounds < 1 || opts.duration <= 0) throw new Error('ROUNDS must be at least 1 and DURATION positive');
+  if (!['fixed', 'alternate'].includes(opts.order)) throw new Error('ORDER must be fixed or alternate');
   if (opts.baselineDir) {
     opts.baselineDir = path.resolve(opts.baselineDir);
     if (!fs.existsSync(path.join(opts.baselineDir, 'gateway', 'dist', 'main.js'))) throw new Error(`${opts.baselineDir} is not a built checkout (no gateway/dist/main.js)`);
@@ -79,7 +81,7 @@ async function run(opts, log) {
     await checkAll(targets, ops);
     const idle = opts.idle > 0 ? await idleCpu({ pids, databases, seconds: opts.idle }) : null;
     if (idle) log(`idle for ${opts.idle}s: ${Object.entries(idle).map(([k, v]) => `${k} ${v}%`).join(', ')}`);
-    const runs = await runRounds({ targets, ops, connections: opts.connections, rounds: opts.rounds, duration: opts.duration, warmup: opts.warmup, prime: opts.prime, pids, databases, log });
+    const runs = await runRounds({ targets, ops, connections: opts.connections, rounds: opts.rounds, duration: opts.duration, warmup: opts.warmup, prime: opts.prime, order: opts.order, pids, databases, log });
     const cells = opts.connections.map((c) => ({ connections: c, ...compareCell(runs.filter((r) => r.connections === c), 'current', 'baseline') }));
     return {
       baseline: { ref: baseline.ref ?? null, commit: baseline.commit, subject: baseline.subject, builtHere: baseline.builtHere, dir: baseline.builtHere ? null : baseline.dir },

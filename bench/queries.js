@@ -43,6 +43,7 @@ const QUERIES = {
 const OPTIONS = {
   duration: { env: 'DURATION', default: 10, help: 'measured seconds per run (one target, one query, one connection count)' },
   warmup: { env: 'WARMUP', default: 2, help: 'seconds of the same load, not measured, right before each run' },
+  order: { env: 'ORDER', default: 'fixed', help: 'fixed: the measured side first in every round; alternate: first in odd rounds, second in even ones' },
   prime: { env: 'PRIME', default: 5, help: 'seconds of unmeasured load per target and operation before the first round (JIT warm-up)' },
   idle: { env: 'IDLE', default: 5, help: 'seconds with no load before the first run, to read what each process costs idle' },
   rounds: { env: 'ROUNDS', default: 3, help: 'rounds; each runs every query × connections on Lattice, then on stock' },
@@ -79,6 +80,7 @@ async function run(opts, log) {
   if (connections.some((c) => !Number.isInteger(c) || c < 1 || c > 1000)) throw new Error('CONNECTIONS must be integers from 1 to 1000');
   if (opts.rounds < 1 || opts.duration <= 0) throw new Error('ROUNDS must be at least 1 and DURATION positive');
   if (!['default', 'node'].includes(opts.stockFetcher)) throw new Error('STOCK_FETCHER must be default or node');
+  if (!['fixed', 'alternate'].includes(opts.order)) throw new Error('ORDER must be fixed or alternate');
 
   const background = await backgroundLoad();
   log(`machine busy ${background}% of all cores before starting (others' load)`);
@@ -108,7 +110,7 @@ async function run(opts, log) {
     await checkAll(targets, ops);
     const idle = opts.idle > 0 ? await idleCpu({ pids, databases, seconds: opts.idle }) : null;
     if (idle) log(`idle for ${opts.idle}s: ${Object.entries(idle).map(([k, v]) => `${k} ${v}%`).join(', ')}`);
-    const runs = await runRounds({ targets, ops, connections, rounds: opts.rounds, duration: opts.duration, warmup: opts.warmup, prime: opts.prime, pids, databases, log });
+    const runs = await runRounds({ targets, ops, connections, rounds: opts.rounds, duration: opts.duration, warmup: opts.warmup, prime: opts.prime, order: opts.order, pids, databases, log });
 
     const cells = [];
     for (const key of opts.queries) for (const c of connections) cells.push({ query: key, connections: c, ...compareCell(runs.filter((r) => r.query === key && r.connections === c), 'lattice', 'stock') });

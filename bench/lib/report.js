@@ -1,7 +1,12 @@
 'use strict';
 // Markdown reports and console summaries of the HTTP benchmarks (queries, mutation-cost), made
 // from their result JSON only, so `node bench/report.js <result.json>` can make them again.
+const fs = require('node:fs');
+const path = require('node:path');
 const { ROLES } = require('./compare');
+
+/** bench/results/mutation-cost-aa.json: the method run with the same commit on both sides. */
+const AA_RESULT = path.join(__dirname, '..', 'results', 'mutation-cost-aa.json');
 
 const num = (v, digits) =>
   v === null || v === undefined || !Number.isFinite(v) ? '—' : v.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
@@ -61,6 +66,21 @@ function provenance(result, what) {
   ].join('\n');
 }
 
+/** What the A/A run (same commit on both sides) says about the noise of the ratios, if there is one. */
+function noiseNote() {
+  let aa;
+  try {
+    aa = JSON.parse(fs.readFileSync(AA_RESULT, 'utf8'));
+  } catch {
+    return null;
+  }
+  const band = (f) => {
+    const v = aa.cells.flatMap((c) => [f(c.ratio)?.min, f(c.ratio)?.max]).filter(Number.isFinite);
+    return v.length ? `${num(Math.min(...v), 2)}–${num(Math.max(...v), 2)}` : '—';
+  };
+  return `- **Noise of the method.** An A/A run (\`bench/results/mutation-cost-aa.md\`: \`recordMetric\` with the same commit, \`${short(aa.git?.commit)}\`, on both sides, ${aa.options.rounds} rounds of ${aa.options.duration} s, on ${aa.date.slice(0, 10)}) gave per-round ratios of requests/s ${band((r) => r.requestsPerSecond)}, p99 ${band((r) => r.p99)}, gateway CPU per request ${band((r) => r.gatewayCpuMsPerRequest)} and all processes' CPU per request ${band((r) => r.productCpuMsPerRequest)}, where 1.00 is the truth. Differences inside those bands are not evidence on this machine; CPU per request is the steadier figure.`;
+}
+
 /** The idle CPU line: what each process costs with no load. */
 function idleLine(result, labels) {
   const idle = result.idleCpuPercentOfOneCore;
@@ -72,7 +92,7 @@ function idleLine(result, labels) {
 }
 
 const RATIO_READING =
-  'Ratios are taken per round (a run ÷ the run of the other side right after it) and then summarized as min / **median** / max over the rounds. Requests/s below 1 means fewer requests per second than the reference; latency and CPU above 1 mean slower or more expensive. The other columns give the median over rounds with (min–max).';
+  'Ratios are taken per round (a run ÷ the other side\'s run of the same round, right next to it) and then summarized as min / **median** / max over the rounds. Requests/s below 1 means fewer requests per second than the reference; latency and CPU above 1 mean slower or more expensive. The other columns give the median over rounds with (min–max).';
 
 function queriesReport(result) {
   const o = result.options;
@@ -135,7 +155,7 @@ function queriesReport(result) {
     [
       `1. **Processes.** The four subgraphs and the Lattice gateway run as \`node <workspace>/dist/.../main.js\` (\`bench/lib/stack.js\`, as in the subscription benchmark: \`NODE_ENV=production\`, \`LOG_LEVEL=warn\`, a fresh database and Redis prefix, dropped at the end), and the stock reference as \`node bench/lib/stock-gateway.js\`, also \`NODE_ENV=production\`. Both gateways run all the time; they take turns under load.`,
       `2. **Tenant.** Through the Lattice gateway: signUp, createOrganization, switchOrganization, ${result.tenant.prompts} \`createPrompt\`s, ${result.tenant.metricsSeeded} \`recordMetric\`s. Q3 adds a metric point per request, at both gateways, to the same organization.`,
-      `3. **Rounds.** First ${o.idle ?? 0} s with no load (the idle CPU above), then ${o.prime ?? 0} s of unmeasured load per gateway and operation (${o.connections[0]} connections), so V8 has compiled each path before round 1. Then ${o.rounds} rounds; in each, for every operation and connection count: Lattice, then stock. Each run: one fully checked request, ${o.warmup} s of the same load unmeasured (warm-up), ${o.duration} s measured with autocannon (programmatic API, \`POST\` with a JSON body, one request in flight per connection, a response not back after 30 s counts as a socket error), one more fully checked request.`,
+      `3. **Rounds.** First ${o.idle ?? 0} s with no load (the idle CPU above), then ${o.prime ?? 0} s of unmeasured load per gateway and operation (${o.connections[0]} connections), so V8 has compiled each path before round 1. Then ${o.rounds} rounds; in each, for every operation and connection count: ${o.order === 'alternate' ? 'Lattice then stock in odd rounds, stock then Lattice in even ones' : 'Lattice, then stock'}. Each run: one fully checked request, ${o.warmup} s of the same load unmeasured (warm-up), ${o.duration} s measured with autocannon (programmatic API, \`POST\` with a JSON body, one request in flight per connection, a response not back after 30 s counts as a socket error), one more fully checked request.`,
       `4. **Checks.** Every response body is checked for \`"errors"\` (autocannon's \`verifyBody\`), counted as GraphQL errors; non-2xx and socket errors come from autocannon. The fully checked requests parse the response and compare the data (plans present; Q2: memberships with a plan, exactly 20 prompts each with \`createdBy.email\` of the tenant's user; Q3: the recorded point).`,
       `5. **Figures.** Requests/s counts successful responses (2xx, no \`errors\`) over the measured window. Latency percentiles are computed from every successful response's duration as autocannon measures it (sub-millisecond; autocannon's own integer-millisecond histogram is in the result too). CPU is utime + stime from \`/proc/<pid>/stat\` of each process before and after the window, divided by the successful requests. PostgreSQL is the backends whose process title names the benchmark's database (the server's own background processes, such as the WAL writer, are left out; all of PostgreSQL is \`postgresServer\` in the result file, which includes other people's databases); Redis is the whole \`redis-server\` process, which other people's tests use too; the load generator is the benchmark process's own \`process.cpuUsage()\`.`,
     ].join('\n'),
@@ -149,6 +169,7 @@ function queriesReport(result) {
       "- **Closed loop.** autocannon keeps N requests in flight; with more connections latency grows by queueing, not by work. Compare the two sides at the same connection count only.",
       '- **Shared machine.** Other people use the same machine (its busy share before the run is above; each run\'s machine busy % is in the tables). Rounds interleave the two sides so slow phases hit both; the min–max ranges show how much remains.',
       '- **Loopback.** No network latency between the gateways and the subgraphs.',
+      ...[noiseNote()].filter(Boolean),
       `- **The reference is not a product.** It authenticates nobody and signs no token per request; the difference to Lattice is the price of what Lattice does per request (authentication against the membership projection, principal tokens, request ids, limits, telemetry)${result.stock.fetcher === 'node' ? '' : ", plus the fetcher difference (make-fetch-happen in the stock data sources, Node's fetch in Lattice's)"}.`,
     ].join('\n'),
   );
@@ -212,9 +233,19 @@ function mutationCostReport(result) {
     [
       '1. **Two stacks**, both running for the whole benchmark, each with its own database and Redis prefix: the four subgraphs and the gateway from the baseline worktree\'s `dist/`, and the same from this checkout\'s. Both started by this checkout\'s `bench/lib/stack.js`.',
       '2. **Tenant**: one per stack, onboarded through its gateway (signUp, createOrganization, switchOrganization, three `recordMetric`s).',
-      `3. **Rounds**: first ${o.idle ?? 0} s with no load (the idle CPU above) and ${o.prime ?? 0} s of unmeasured load per stack (JIT warm-up); then ${o.rounds} rounds; in each, for every connection count, current then baseline: a fully checked request, ${o.warmup} s unmeasured warm-up, ${o.duration} s measured with autocannon, another checked request. The stack not under load stays up; its CPU meanwhile is in the tables ("the idle side").`,
+      `3. **Rounds**: first ${o.idle ?? 0} s with no load (the idle CPU above) and ${o.prime ?? 0} s of unmeasured load per stack (JIT warm-up); then ${o.rounds} rounds; in each, for every connection count, ${o.order === 'alternate' ? 'current then baseline in odd rounds, baseline then current in even ones' : 'current then baseline'}: a fully checked request, ${o.warmup} s unmeasured warm-up, ${o.duration} s measured with autocannon, another checked request. The stack not under load stays up; its CPU meanwhile is in the tables ("the idle side").`,
       "4. **Figures**: as in `docs/bench/queries.md`: requests/s of successful responses (2xx, no `errors`), latency from every successful response, CPU from `/proc/<pid>/stat` per process divided by the successful requests. PostgreSQL is the backends of each stack's own database; Redis is the whole server, shared by both stacks and by other people.",
       '5. **Growing tables**: every request inserts a metric point (and, where the boundary exists, outbox and audit rows that the relays then ship). Rounds interleave, so both sides write about as much; the relays\' and consumers\' work after the response counts in the CPU of the processes that do it while the run lasts.',
+    ].join('\n'),
+  );
+  out.push('');
+  out.push('## What limits these numbers');
+  out.push('');
+  out.push(
+    [
+      '- **Two cores for everything**: the load generator, both stacks (ten Node processes), PostgreSQL and Redis, and other people\'s work, as in `docs/bench/queries.md`. Requests/s says how this crowded machine did; CPU per request is the steadier figure.',
+      '- **Order**: with `ORDER=fixed` (the default) current runs first in every round; `ORDER=alternate` swaps the order in even rounds.',
+      ...[noiseNote()].filter(Boolean),
     ].join('\n'),
   );
   out.push('');

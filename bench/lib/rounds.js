@@ -47,11 +47,12 @@ async function backgroundLoad(seconds = 2) {
 }
 
 /**
- * targets: [{ name, url, headers(op), tenant, roles, idle }] in the order they run in each round.
+ * targets: [{ name, url, headers(op), tenant, roles, idle }] in the order they run in each round
+ * (reversed in even rounds with order 'alternate').
  * ops: { key: { query, check } }. pids: every process whose CPU is read ({ name: pid });
  * databases: { label → database name } whose PostgreSQL backends' CPU is read (as `postgres:<label>`).
  */
-async function runRounds({ targets, ops, connections, rounds, duration, warmup, prime = 0, pids, databases = {}, log }) {
+async function runRounds({ targets, ops, connections, rounds, duration, warmup, prime = 0, order = 'fixed', pids, databases = {}, log }) {
   // Before round 1, every target serves every operation for a while, unmeasured: the first round
   // would otherwise measure V8 compiling each gateway's code path for that operation.
   if (prime > 0) {
@@ -68,7 +69,9 @@ async function runRounds({ targets, ops, connections, rounds, duration, warmup, 
     for (const [key, op] of Object.entries(ops)) {
       const body = JSON.stringify({ query: op.query });
       for (const c of connections) {
-        for (const target of targets) {
+        // 'fixed': A, B in every round; 'alternate': A, B in odd rounds and B, A in even ones, so a
+        // side that gains from running second (or first) does so in half of the rounds only.
+        for (const target of order === 'alternate' && r % 2 === 0 ? [...targets].reverse() : targets) {
           const load = { url: target.url, headers: target.headers(op), body, connections: c, pids, databases };
           const checks = [await checkOnce(target, op)];
           if (warmup > 0) await runLoad({ ...load, durationSeconds: warmup });
