@@ -64,6 +64,33 @@ function cpuByCommand(names) {
   return out;
 }
 
+/**
+ * CPU seconds so far of the PostgreSQL backends serving each database, by the database name their
+ * process title shows ("postgres: 15/main: <user> <database> <client> <state>"): { name → Map(pid → s) }.
+ */
+function postgresBackendCpu(databases) {
+  const out = Object.fromEntries(databases.map((d) => [d, new Map()]));
+  if (!databases.length) return out;
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (fs.readFileSync(`/proc/${entry}/comm`, 'utf8').trim() !== 'postgres') continue;
+      const title = fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').replace(/\0/g, ' ').trim().split(/\s+/);
+      // ["postgres:", "15/main:", user, database, client, state…]
+      const db = title[0] === 'postgres:' ? title[3] : undefined;
+      if (db && db in out) out[db].set(Number(entry), cpuSeconds(entry));
+    } catch {}
+  }
+  return out;
+}
+
+/** CPU seconds between two readings of a set of processes; ones that started in between count from 0. */
+function cpuDeltaIncludingNew(before, after) {
+  let s = 0;
+  for (const [pid, t] of after) s += t - (before.get(pid) ?? 0);
+  return s;
+}
+
 /** CPU seconds between two cpuByCommand readings, over the processes alive at both. */
 function cpuDelta(before, after) {
   let s = 0;
@@ -91,4 +118,4 @@ function machine() {
   };
 }
 
-module.exports = { cpuSeconds, cpuByCommand, cpuDelta, rssBytes, machineCpu, machine, ticksPerSecond };
+module.exports = { cpuSeconds, cpuByCommand, cpuDelta, cpuDeltaIncludingNew, postgresBackendCpu, rssBytes, machineCpu, machine, ticksPerSecond };

@@ -52,9 +52,10 @@ async function deleteRedisKeys(redisUrl, prefix) {
 
 /**
  * Start the stack. `gatewayNodeArgs` are extra node flags for the gateway (e.g. --cpu-prof).
- * Returns URLs, pids, the secrets the benchmark needs, and stop().
+ * `root` is the checkout whose built dist/ runs (default: this one; the mutation-cost benchmark
+ * passes a baseline worktree). Returns URLs, pids, the secrets the benchmark needs, and stop().
  */
-async function startStack({ gatewayNodeArgs = [], inspect = [], label = 'bench' } = {}) {
+async function startStack({ gatewayNodeArgs = [], inspect = [], label = 'bench', root = ROOT } = {}) {
   const { ensureDatabase, generateKeyPairPem, SUBGRAPH_URL_ENV } = platform();
   const id = `${process.pid}_${randomBytes(3).toString('hex')}`;
   const base = new URL(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres');
@@ -115,8 +116,9 @@ async function startStack({ gatewayNodeArgs = [], inspect = [], label = 'bench' 
       if (stopped) return;
       stopped = true;
       running.delete(stack);
-      // The gateway first (it holds the upstream sockets), then the subgraphs.
-      const order = ['gateway', ...Object.keys(SUBGRAPH_MAIN)];
+      // Extra processes (e.g. a reference gateway) and the gateway first (they hold the upstream
+      // sockets), then the subgraphs.
+      const order = [...[...children.keys()].filter((n) => n !== 'gateway' && !(n in SUBGRAPH_MAIN)), 'gateway', ...Object.keys(SUBGRAPH_MAIN)];
       for (const name of order) {
         const entry = children.get(name);
         if (!entry || entry.exitCode !== undefined) continue;
@@ -142,7 +144,7 @@ async function startStack({ gatewayNodeArgs = [], inspect = [], label = 'bench' 
   const spawnService = (name, file, env, nodeArgs = []) => {
     const log = path.join(logDir, `${name}.log`);
     const fd = fs.openSync(log, 'a');
-    const child = spawn(process.execPath, [...nodeArgs, file], { cwd: ROOT, env, stdio: ['ignore', fd, fd] });
+    const child = spawn(process.execPath, [...nodeArgs, file], { cwd: root, env, stdio: ['ignore', fd, fd] });
     fs.closeSync(fd);
     const entry = { child, log, exitCode: undefined };
     entry.exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve((entry.exitCode = code ?? signal))));
@@ -151,18 +153,34 @@ async function startStack({ gatewayNodeArgs = [], inspect = [], label = 'bench' 
     return entry;
   };
 
-  const waitReady = async (name, url, timeoutMs = 60_000) => {
+  const readyz = async (url) => (await fetch(new URL('/readyz', url), { signal: AbortSignal.timeout(2000) })).ok;
+  const waitReady = async (name, url, timeoutMs = 60_000, probe = readyz) => {
     const entry = children.get(name);
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       if (entry.exitCode !== undefined) throw new Error(`${name} exited (${entry.exitCode}) while starting:\n${tail(entry.log)}`);
       try {
-        const res = await fetch(new URL('/readyz', url), { signal: AbortSignal.timeout(2000) });
-        if (res.ok) return;
+        if (await probe(url)) return;
       } catch {}
       await sleep(100);
     }
     throw new Error(`${name} was not ready within ${timeoutMs / 1000}s:\n${tail(entry.log)}`);
+  };
+
+  /**
+   * One more process that belongs to this stack (stopped with it, before the gateway): `file` is
+   * run with `env` added to the services' environment; ready when `probe(url)` resolves true.
+   * Its pid is in `stack.pids[name]`.
+   */
+  stack.spawnExtra = async (name, file, env, url, probe) => {
+    if (children.has(name)) throw new Error(`${name} is already running`);
+    spawnService(name, file, { ...stack.env, ...env });
+    try {
+      await waitReady(name, url, 60_000, probe);
+    } catch (err) {
+      failed = true;
+      throw err;
+    }
   };
 
   try {
@@ -170,7 +188,7 @@ async function startStack({ gatewayNodeArgs = [], inspect = [], label = 'bench' 
     for (const name of [...Object.keys(SUBGRAPH_MAIN), 'gateway']) ports[name] = await testing().freePort();
     for (const name of inspect) stack.inspectPorts[name] = await testing().freePort();
     const inspectArgs = (name) => (stack.inspectPorts[name] ? [`--inspect=127.0.0.1:${stack.inspectPorts[name]}`] : []);
-    const env = {
+    const env = (stack.env = {
       ...process.env,
       NODE_ENV: 'production',
       LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
@@ -183,7 +201,7 @@ async function startStack({ gatewayNodeArgs = [], inspect = [], label = 'bench' 
       JWT_PUBLIC_KEY: keys.publicKey,
       ACCESS_TOKEN_TTL: '3600',
       GATEWAY_PORT: String(ports.gateway),
-    };
+    });
     for (const name of Object.keys(SUBGRAPH_MAIN)) {
       const urlVar = SUBGRAPH_URL_ENV[name];
       env[urlVar.replace(/_URL$/, '_PORT')] = String(ports[name]);

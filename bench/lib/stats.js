@@ -28,4 +28,13 @@ function summarize(values) {
   };
 }
 
-module.exports = { percentile, summarize, round };
+/** Median, min and max of a few values (e.g. one per round); nulls ignored. */
+function spread(values, digits = 3) {
+  const v = values.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  if (!v.length) return { median: null, min: null, max: null, n: 0 };
+  const mid = v.length >> 1;
+  const median = v.length % 2 ? v[mid] : (v[mid - 1] + v[mid]) / 2;
+  return { median: round(median, digits), min: round(v[0], digits), max: round(v[v.length - 1], digits), n: v.length };
+}
+
+module.exports = { percentile, summarize, round, spread };
