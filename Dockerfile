@@ -16,6 +16,8 @@ RUN npm run build
 
 FROM node:20-bookworm-slim
 ENV NODE_ENV=development
+# Services bind 127.0.0.1 by default; in a container they must be reachable from other containers.
+ENV HOST=0.0.0.0
 WORKDIR /app
 COPY --from=build /app /app
 EXPOSE 4000 4001 4002 4003 4004 5173

@@ -9,7 +9,7 @@ const os = require('node:os');
 const path = require('node:path');
 const Redis = require('ioredis');
 const { createClient } = require('graphql-ws');
-const WebSocket = require('ws');
+const WsWebSocket = require('ws');
 const { startStack, platform, testing } = require('./lib/stack');
 const { cpuSeconds, cpuByCommand, cpuDelta, rssBytes, machineCpu } = require('./lib/proc');
 const { summarize, round } = require('./lib/stats');
@@ -262,7 +262,7 @@ async function runScenario(key, opts, log) {
     for (const org of orgs) {
       const claims = JSON.parse(Buffer.from(org.accessToken.split('.')[1], 'base64url').toString());
       const principal = await signPrincipal(principalFromAccessClaims(claims), stack.internalTokenSecret);
-      const client = createClient({ url: stack.urls.monitoring.replace(/^http/, 'ws'), webSocketImpl: WebSocket, connectionParams: { principal }, lazy: true, retryAttempts: 0 });
+      const client = createClient({ url: stack.urls.monitoring.replace(/^http/, 'ws'), webSocketImpl: WsWebSocket, connectionParams: { principal }, lazy: true, retryAttempts: 0 });
       client.subscribe(
         { query: `subscription { metricRecorded(name: "${METRIC}") { value } }` },
         {

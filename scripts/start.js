@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 // `npm start`: checks PostgreSQL and Redis once, then runs the four subgraphs, the gateway and
-// the web dev server side by side (each subgraph creates and migrates its schema on start).
+// the web dev server side by side (each subgraph creates and migrates its schema on start),
+// supervised: a service that crashes is restarted with backoff and the others keep running;
+// SIGTERM or Ctrl-C stops them all.
 const { join } = require('node:path');
-const { concurrently } = require('concurrently');
+const { supervise } = require('./supervise');
 const { checkDependencies, loadConfig, loadKeyPair, SUBGRAPHS, SUBGRAPH_TABLE } = require('../packages/platform/dist/core');
 
 const root = join(__dirname, '..');
@@ -13,6 +15,8 @@ const SERVICES = [
 ];
 
 async function main() {
+  // Outside production this also creates .lattice/internal-token-secret when missing, before any
+  // service starts, so the gateway and the subgraphs share one secret (as with the key pair below).
   const config = loadConfig();
   const problems = await checkDependencies(config);
   if (problems.length) {
@@ -20,11 +24,10 @@ async function main() {
     process.exit(1);
   }
   await loadKeyPair(config); // made once here, so accounts and the gateway read the same pair
-  const commands = SERVICES.map(([name, file, prefixColor]) => ({ name, command: `node ${file}`, prefixColor }));
-  if (process.env.START_WEB !== 'false') commands.push({ name: 'web', command: 'npm run dev -w web', prefixColor: 'white' });
-  const { result } = concurrently(commands, { cwd: root, killOthersOn: ['failure'], prefix: 'name', restartTries: 0 });
+  const services = SERVICES.map(([name, file, color]) => ({ name, command: process.execPath, args: [file], color }));
+  if (process.env.START_WEB !== 'false') services.push({ name: 'web', command: 'npm', args: ['run', 'dev', '-w', 'web'], color: 'white' });
+  supervise(services, { cwd: root });
   console.log(`\nLattice: gateway http://localhost:${config.GATEWAY_PORT}/graphql · console http://localhost:${process.env.WEB_PORT ?? 5173}\n`);
-  await result.catch(() => process.exit(1));
 }
 
 main().catch((err) => {

@@ -61,7 +61,7 @@ async function prepareBaseline(ref, log) {
       fs.copyFileSync(logFile, kept);
     } catch {}
     await remove();
-    throw new Error(`${err.message.replace(logFile, kept)}`);
+    throw new Error(`${err.message.replace(logFile, kept)}`, { cause: err });
   }
   return { dir, commit, subject, remove };
 }

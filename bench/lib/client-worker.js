@@ -4,7 +4,7 @@
 // (process.hrtime = CLOCK_MONOTONIC, the same clock in every process), so the parent can compute
 // event-to-client latency from the send time the publisher put into the event's value.
 const { createClient } = require('graphql-ws');
-const WebSocket = require('ws');
+const WsWebSocket = require('ws');
 
 const now = () => Number(process.hrtime.bigint()) / 1e6;
 
@@ -46,7 +46,7 @@ function open(url, spec, query, entity) {
   const connected = new Promise((resolve) => (settle = resolve));
   state.client = createClient({
     url: url.replace(/^http/, 'ws'),
-    webSocketImpl: WebSocket,
+    webSocketImpl: WsWebSocket,
     connectionParams: { authorization: `Bearer ${spec.token}` },
     lazy: true,
     retryAttempts: 0,

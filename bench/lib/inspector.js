@@ -1,11 +1,11 @@
 'use strict';
 // A minimal Chrome DevTools Protocol session to a service started with --inspect: force a full
 // garbage collection before memory is read, and CPU-profile exactly the measured window.
-const WebSocket = require('ws');
+const WsWebSocket = require('ws');
 
 async function connectInspector(port) {
   const targets = await (await fetch(`http://127.0.0.1:${port}/json/list`)).json();
-  const ws = new WebSocket(targets[0].webSocketDebuggerUrl, { perMessageDeflate: false, maxPayload: 2 ** 30 });
+  const ws = new WsWebSocket(targets[0].webSocketDebuggerUrl, { perMessageDeflate: false, maxPayload: 2 ** 30 });
   await new Promise((resolve, reject) => {
     ws.once('open', resolve);
     ws.once('error', reject);
@@ -26,7 +26,7 @@ async function connectInspector(port) {
   });
   return {
     send(method, params = {}) {
-      if (ws.readyState !== WebSocket.OPEN) return Promise.reject(new Error(`inspector session closed before ${method}`));
+      if (ws.readyState !== WsWebSocket.OPEN) return Promise.reject(new Error(`inspector session closed before ${method}`));
       const id = ++seq;
       return new Promise((resolve, reject) => {
         pending.set(id, { resolve, reject, method });

@@ -1,7 +1,10 @@
-import { AccessTokenVerifier, loadKeyPair, principalFromAccessClaims, unauthenticated, type Config, type Principal } from '@lattice/platform/core';
+import { AccessTokenVerifier, loadKeyPair, principalFromAccessClaims, unauthenticated, type Config, type MembershipSource, type Principal } from '@lattice/platform/core';
 
 export interface Authenticated {
+  /** Who is calling now: the credential with its memberships and active role from the membership projection. */
   principal: Principal;
+  /** The credential as it states itself; `memberships.principalFor(credential)` gives the principal again, later. */
+  credential: Principal;
   /** When the credential stops being valid (epoch ms): a WebSocket is closed then. */
   expiresAt: number;
 }
@@ -10,9 +13,12 @@ export type Authenticate = (authorization: string | undefined) => Promise<Authen
 
 /**
  * Bearer access tokens, verified with accounts' public key. No header is anonymous; a header
- * that does not verify is UNAUTHENTICATED (HTTP 401), never silently anonymous.
+ * that does not verify is UNAUTHENTICATED (HTTP 401), never silently anonymous. The token says
+ * who the user is and which organization it acts for; its memberships and role are not trusted:
+ * they come from the membership projection, so a removed member or a lowered role counts within
+ * a second, not when the token expires.
  */
-export async function createAuthenticator(config: Config): Promise<Authenticate> {
+export async function createAuthenticator(config: Config, memberships: Pick<MembershipSource, 'principalFor'>): Promise<Authenticate> {
   const { publicKey } = await loadKeyPair(config);
   if (!publicKey) throw new Error('JWT_PUBLIC_KEY is required: the gateway verifies access tokens');
   const verifier = await AccessTokenVerifier.fromPem(publicKey);
@@ -22,6 +28,7 @@ export async function createAuthenticator(config: Config): Promise<Authenticate>
     if (scheme?.toLowerCase() !== 'bearer' || !token) throw unauthenticated('Authorization must be "Bearer <token>"', 401);
     const claims = await verifier.verify(token);
     if (!claims) throw unauthenticated('Invalid or expired access token', 401);
-    return { principal: principalFromAccessClaims(claims), expiresAt: claims.exp * 1000 };
+    const credential = principalFromAccessClaims(claims);
+    return { principal: await memberships.principalFor(credential), credential, expiresAt: claims.exp * 1000 };
   };
 }

@@ -1,11 +1,24 @@
 import { ApolloGateway, IntrospectAndCompose, type ServiceMap } from '@apollo/gateway';
-import { createLogger, createMetrics, createServiceServer, type Config, type ServiceServer } from '@lattice/platform/core';
+import {
+  closeRedis,
+  createLogger,
+  createMetrics,
+  createRedis,
+  createServiceServer,
+  type Config,
+  type ServiceServer,
+} from '@lattice/platform/core';
 import { createAuthenticator } from './auth';
 import { localSubgraphs, readSupergraph, subgraphUrl } from './config';
 import type { GatewayContext } from './context';
+import { startMembershipSource } from './memberships';
+import { idempotencyPlugin, IdempotencyStore } from './pipeline/idempotency';
+import { createOperationPipeline } from './pipeline/pipeline';
+import { OperationRateLimits, rateLimitHeadersPlugin } from './pipeline/rate-limit';
 import { rejectSubscriptionsOverHttp } from './plugins';
 import { PrincipalDataSource, PrincipalSigner } from './principal-data-source';
 import { trackSupergraph } from './subscriptions/planner';
+import { SocketLimiter } from './subscriptions/socket-limits';
 import type { SubscriptionStats } from './subscriptions/upstream';
 import { createSubscriptionServer } from './subscriptions/ws-server';
 
@@ -15,7 +28,6 @@ const healthUrl = (graphqlUrl: string) => new URL('/healthz', graphqlUrl).toStri
 export async function createGateway(config: Config): Promise<ServiceServer> {
   const logger = createLogger('gateway', config.LOG_LEVEL);
   const metrics = createMetrics('gateway');
-  const authenticate = await createAuthenticator(config);
   const services = new Map<string, { url: string; dataSource: PrincipalDataSource }>();
   const signer = new PrincipalSigner(config.INTERNAL_TOKEN_SECRET);
   const gateway = new ApolloGateway({
@@ -25,7 +37,7 @@ export async function createGateway(config: Config): Promise<ServiceServer> {
     buildService: ({ name, url }) => {
       const target = subgraphUrl(config, name, url);
       if (!target) throw new Error(`No URL for subgraph ${name}`);
-      const dataSource = new PrincipalDataSource(target, signer);
+      const dataSource = new PrincipalDataSource(name, target, signer, config.SUBGRAPH_TIMEOUT_MS, memberships);
       services.set(name, { url: target, dataSource });
       return dataSource;
     },
@@ -38,6 +50,36 @@ export async function createGateway(config: Config): Promise<ServiceServer> {
   metrics.gauge('lattice_gateway_upstream_subscriptions', 'Subscriptions the gateway holds open on subgraphs', () => stats.upstreamSubscriptions);
   metrics.gauge('lattice_gateway_upstream_connections', 'graphql-ws sockets the gateway holds open to subgraphs', () => stats.upstreamConnections);
   metrics.gauge('lattice_gateway_websocket_connections', 'Acknowledged graphql-ws connections of clients', () => stats.connections);
+  // Refusals are counted, not logged: a client opening thousands of sockets would write thousands of lines.
+  const refusedSockets = metrics.counter(
+    'lattice_gateway_websocket_refused_total',
+    'Client sockets closed at once (1013) for being over a cap',
+    ['reason'],
+  );
+  const sockets = new SocketLimiter({ total: config.WS_MAX_CONNECTIONS, perIp: config.WS_MAX_CONNECTIONS_PER_IP }, (reason) =>
+    refusedSockets.inc({ reason }),
+  );
+  metrics.gauge('lattice_gateway_websocket_sockets', 'Client sockets open, before or after connection_init', () => sockets.open);
+  const pipeline = createOperationPipeline(config);
+
+  // Shared by every replica: idempotency records (and, with them, whatever else the gateway keeps in Redis).
+  const redis = createRedis(config.REDIS_URL, logger);
+  const idempotency = new IdempotencyStore(redis, config.REDIS_PREFIX, config.IDEMPOTENCY_TTL * 1000);
+  // Per user, per API key or per anonymous address, on this Redis: every replica counts together.
+  const rateLimits = new OperationRateLimits({ redis, config, logger, metrics });
+  // Memberships and roles come from accounts' projection in Redis, not from the access token.
+  const memberships = await startMembershipSource({
+    redis,
+    prefix: config.REDIS_PREFIX,
+    logger,
+    signer,
+    accountsUrl: () => services.get('accounts')?.url ?? subgraphUrl(config, 'accounts', undefined),
+  });
+  const authenticate = await createAuthenticator(config, memberships).catch(async (err: unknown) => {
+    await memberships.close();
+    await closeRedis(redis);
+    throw err;
+  });
 
   return createServiceServer<GatewayContext>({
     name: 'gateway',
@@ -46,32 +88,53 @@ export async function createGateway(config: Config): Promise<ServiceServer> {
     metrics,
     graph: { gateway },
     landingPage: true,
-    context: async (req, requestId) => ({
-      requestId,
-      principal: (await authenticate(req.headers.authorization))?.principal ?? null,
-      ip: req.socket.remoteAddress ?? null,
-    }),
-    plugins: [rejectSubscriptionsOverHttp],
+    context: async (req, requestId) => {
+      const authenticated = await authenticate(req.headers.authorization);
+      const principal = authenticated?.principal ?? null;
+      const ip = req.socket.remoteAddress ?? null;
+      // authenticate → rate limit → parse …: a refusal (HTTP 429) is thrown from here, before anything is parsed.
+      const rateLimit = await rateLimits.admit(principal, ip);
+      return { requestId, principal, credential: authenticated?.credential ?? null, ip, rateLimit };
+    },
+    guards: pipeline.apollo,
+    plugins: [
+      ...pipeline.plugins,
+      rejectSubscriptionsOverHttp,
+      idempotencyPlugin({ store: idempotency, logger }),
+      rateLimitHeadersPlugin(rateLimits.windowSeconds),
+    ],
     websocket: createSubscriptionServer({
       supergraph: supergraph.current,
       services: () => Object.fromEntries([...services].map(([name, s]) => [name, s.dataSource])) as ServiceMap,
       serviceUrl: (name) => services.get(name)?.url,
       authenticate,
       signer,
+      memberships,
       logger,
       stats,
+      pipeline,
+      rateLimits,
+      sockets,
     }),
     readiness: {
       subgraphs: async () => {
         if (!services.size) throw new Error('supergraph not loaded');
         await Promise.all(
           [...services].map(async ([name, { url }]) => {
-            const res = await fetch(healthUrl(url), { signal: AbortSignal.timeout(2000) });
+            // A little under the check's own limit, so the answer names the subgraph that hangs.
+            const res = await fetch(healthUrl(url), { signal: AbortSignal.timeout(Math.max(10, config.READINESS_TIMEOUT_MS - 100)) }).catch(() => {
+              throw new Error(`${name} did not answer`);
+            });
             if (!res.ok) throw new Error(`${name} answered ${res.status}`);
           }),
         );
       },
+      redis: () => redis.ping(),
     },
-    onStop: async () => supergraph.dispose(),
+    onStop: async () => {
+      await supergraph.dispose();
+      await memberships.close();
+      await closeRedis(redis);
+    },
   });
 }

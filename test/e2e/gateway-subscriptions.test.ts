@@ -203,7 +203,8 @@ test('an entity fetch failing for one event is reported on that event, and the s
     await stack.stopSubgraph('billing');
     await record(alice, 'partial', 1);
     const [broken] = await sub.next(1);
-    expect(broken!.errors?.[0]?.extensions?.code).toBe('INTERNAL_SERVER_ERROR');
+    // A subgraph that is down is SERVICE_UNAVAILABLE naming it (issue 7), not an internal error.
+    expect(broken!.errors?.[0]?.extensions).toMatchObject({ code: 'SERVICE_UNAVAILABLE', serviceName: 'billing' });
     // Organization.subscription is non-null up to the nullable recordedBy.
     expect((broken!.data as any).metricRecorded).toMatchObject({ value: 1, recordedBy: null });
     await stack.startSubgraph('billing');

@@ -4,6 +4,8 @@ import type { Authenticate } from '../auth';
 
 export interface ConnectionIdentity {
   principal: Principal | null;
+  /** The credential's own claims, from which each operation's principal is built again. */
+  credential?: Principal | null;
   /** Epoch ms at which the credential expires; absent for anonymous connections. */
   expiresAt?: number;
 }

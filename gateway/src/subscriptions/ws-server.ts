@@ -2,10 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { ServiceMap } from '@apollo/gateway';
 import {
   getOperationAST,
-  getVariableValues,
   GraphQLError,
-  parse,
-  validate,
   type DocumentNode,
   type ExecutionArgs,
   type FormattedExecutionResult,
@@ -15,22 +12,27 @@ import { useServer } from 'graphql-ws/use/ws';
 import type { WebSocketServer } from 'ws';
 import {
   badRequest,
+  forbidden,
   formatErrorsFor,
   rateLimited,
   requestScope,
   serviceUnavailable,
-  withCode,
   type WebSocketTools,
   type Logger,
+  type MembershipSource,
+  type OperationOutcome,
   type Principal,
 } from '@lattice/platform/core';
 import type { Authenticate } from '../auth';
 import type { PrincipalSigner } from '../principal-data-source';
 import type { GatewayContext } from '../context';
+import type { OperationPipeline } from '../pipeline/pipeline';
+import type { OperationRateLimits } from '../pipeline/rate-limit';
 import { authenticateConnection, closeAtExpiry } from './connection-auth';
 import { eventQueryPlan, executeEvent, type EventExecution } from './execute-event';
 import { planSubscription, type SupergraphSnapshot } from './planner';
 import { SharedSubscriptions } from './shared';
+import type { SocketLimiter } from './socket-limits';
 import { mapEvents, UpstreamClients, UpstreamErrors, upstreamSubscription, type SubscriptionStats } from './upstream';
 
 export interface SubscriptionServerOptions {
@@ -42,8 +44,16 @@ export interface SubscriptionServerOptions {
   authenticate: Authenticate;
   /** Signs the internal principal token each upstream connection presents. */
   signer: PrincipalSigner;
+  /** Builds each operation's (and each event's) principal from the connection's credential. */
+  memberships: Pick<MembershipSource, 'principalFor'>;
   logger: Logger;
   stats: SubscriptionStats;
+  /** The parse, validation and checks every operation passes (pipeline/), as over HTTP. */
+  pipeline: Pick<OperationPipeline, 'parse' | 'validate' | 'variableErrors' | 'check'>;
+  /** Counts every operation against its caller, as over HTTP (pipeline/rate-limit.ts). */
+  rateLimits?: Pick<OperationRateLimits, 'admit'>;
+  /** Caps the sockets, counted from the moment they open. */
+  sockets?: SocketLimiter;
   /** Operations one connection may have running at once (subscriptions and in-flight queries). */
   maxOperationsPerConnection?: number;
   /** Events buffered per subscription for a slow client. */
@@ -52,6 +62,8 @@ export interface SubscriptionServerOptions {
 
 interface Connection {
   principal: Principal | null;
+  /** The access token's own claims; each operation's principal is built from it (membership projection). */
+  credential: Principal | null;
   cancelExpiry: () => void;
   /** Request id per running operation, so its error messages name the id its log lines carry. */
   requestIds: Map<string, string>;
@@ -82,7 +94,9 @@ export function createSubscriptionServer(options: SubscriptionServerOptions) {
   const maxBuffer = options.maxBufferedEvents ?? 256;
   const { logger, stats } = options;
 
-  return (wss: WebSocketServer, { execute, formatError }: WebSocketTools<GatewayContext>) => {
+  return (wss: WebSocketServer, { execute, formatError, recordOperation }: WebSocketTools<GatewayContext>) => {
+    // First listener of the server: a socket over the cap is closed before graphql-ws handles it.
+    const detachSockets = options.sockets?.attach(wss);
     const connections = new Set<Connection>();
     // graphql-ws returns every operation's iterator when a socket closes; that releases upstream.
     const close = (connection: Connection) => {
@@ -100,7 +114,6 @@ export function createSubscriptionServer(options: SubscriptionServerOptions) {
     });
 
     const subscription = (
-      connection: Connection,
       snapshot: SupergraphSnapshot,
       document: DocumentNode,
       source: string,
@@ -123,17 +136,30 @@ export function createSubscriptionServer(options: SubscriptionServerOptions) {
         logger,
         formatError,
       };
-      const onEvent = (event: FormattedExecutionResult): Promise<FormattedExecutionResult> =>
-        requestScope.run({ requestId: context.requestId }, () => executeEvent(run, event));
+      const { credential } = context;
+      const openedIn = context.principal?.org ?? null;
+      const onEvent = async (event: FormattedExecutionResult): Promise<FormattedExecutionResult> => {
+        // Each event goes out as the user is now (membership projection, at most a second old):
+        // its entity fetches carry the current principal, and a subscription opened in an
+        // organization the user no longer belongs to ends here, whether or not the subgraph
+        // heard of the change (it ends its own subscription when it does).
+        if (credential) {
+          const now = await options.memberships.principalFor(credential);
+          if (openedIn && now.org !== openedIn) throw forbidden('Not a member of the organization this subscription is in any more');
+          context.principal = now;
+        }
+        return requestScope.run({ requestId: context.requestId }, () => executeEvent(run, event));
+      };
       const payload = {
         query: plan.primary.operation,
         operationName: plan.primary.operationName,
         // Only what the subgraph's operation declares: the rest may be meant for other subgraphs.
         variables: pick(variables, plan.primary.variableUsages),
       };
-      const principalKey = JSON.stringify(connection.principal);
+      const principal = context.principal;
+      const principalKey = JSON.stringify(principal);
       const open = () => {
-        const { client, release } = upstreamClients.acquire(url, principalKey, connection.principal);
+        const { client, release } = upstreamClients.acquire(url, principalKey, principal);
         return mapEvents(upstreamSubscription(client, plan.primary.serviceName, payload, { stats, maxBuffer, logger }, release), onEvent);
       };
       return {
@@ -152,6 +178,7 @@ export function createSubscriptionServer(options: SubscriptionServerOptions) {
           const { principal } = identity;
           const connection: Connection = {
             principal,
+            credential: identity.credential ?? null,
             cancelExpiry: identity.expiresAt
               ? closeAtExpiry(identity.expiresAt, () => ctx.extra.socket.close(CloseCode.Forbidden, 'Access token expired'))
               : () => {},
@@ -167,31 +194,63 @@ export function createSubscriptionServer(options: SubscriptionServerOptions) {
           const connection = ctx.extra.connection;
           // graphql-ws closes with 4401 before this for an unacknowledged socket; kept as a guard.
           if (!connection) return [badRequest('The connection is not initialised')];
+          const started = process.hrtime.bigint();
           const requestId = randomUUID();
           connection.requestIds.set(id, requestId);
+          const operationName = payload.operationName ?? undefined;
+          let type = 'unknown';
+          // Queries and mutations are logged and counted by Apollo; here, what never reaches it.
+          const record = (outcome: OperationOutcome, errors: readonly GraphQLError[] = []) =>
+            recordOperation({
+              requestId,
+              name: operationName ?? 'anonymous',
+              type,
+              seconds: Number(process.hrtime.bigint() - started) / 1e9,
+              outcome,
+              errors,
+            });
+          const refuse = (errors: GraphQLError[]) => {
+            record('refused', errors);
+            return errors;
+          };
+
           // graphql-ws has registered this operation already, hence ">".
           if (Object.keys(ctx.subscriptions).length > maxOperations) {
-            return [rateLimited(`At most ${maxOperations} operations may run at once on one connection`)];
+            return refuse([rateLimited(`At most ${maxOperations} operations may run at once on one connection`)]);
+          }
+          try {
+            // authenticate → rate limit → parse …, as over HTTP: one count per operation, before it is parsed.
+            await options.rateLimits?.admit(connection.credential ?? connection.principal, ctx.extra.request.socket.remoteAddress ?? null);
+          } catch (err) {
+            if (err instanceof GraphQLError) return refuse([err]);
+            throw err;
           }
           const snapshot = options.supergraph();
-          if (!snapshot) return [serviceUnavailable('The supergraph is not loaded yet')];
+          if (!snapshot) return refuse([serviceUnavailable('The supergraph is not loaded yet')]);
           let document: DocumentNode;
           try {
-            document = parse(payload.query);
+            document = options.pipeline.parse(payload.query);
           } catch (err) {
-            return [withCode(err as GraphQLError, 'GRAPHQL_PARSE_FAILED')];
+            return refuse([err as GraphQLError]);
           }
-          const operationName = payload.operationName ?? undefined;
           const operation = getOperationAST(document, operationName);
           if (!operation) {
             const message = operationName ? `Unknown operation named "${operationName}".` : 'Must provide operation name if query contains multiple operations.';
-            return [new GraphQLError(message, { extensions: { code: 'OPERATION_RESOLUTION_FAILURE' } })];
+            return refuse([new GraphQLError(message, { extensions: { code: 'OPERATION_RESOLUTION_FAILURE' } })]);
           }
-          const context: GatewayContext = { requestId, principal: connection.principal, ip: ctx.extra.request.socket.remoteAddress ?? null };
+          let principal: Principal | null;
+          try {
+            // Memberships and role as they are now, not as they were when the socket opened.
+            principal = connection.credential ? await options.memberships.principalFor(connection.credential) : connection.principal;
+          } catch (err) {
+            if (err instanceof GraphQLError) return refuse([err]);
+            throw err;
+          }
+          const context: GatewayContext = { requestId, principal, credential: connection.credential, ip: ctx.extra.request.socket.remoteAddress ?? null };
           const args = { schema: snapshot.apiSchema, document, operationName, variableValues: payload.variables };
 
           if (operation.operation !== 'subscription') {
-            // Through Apollo's pipeline: the same planning, auth, plugins and error format as HTTP.
+            // Through Apollo's pipeline: the same guards, planning, auth, plugins and error format as HTTP.
             const request = { query: payload.query, operationName, variables: payload.variables ?? undefined, extensions: payload.extensions ?? undefined };
             const prepared: PreparedOperation = {
               run: () => requestScope.run({ requestId: context.requestId }, () => execute(request, context)) as Promise<ExecutionResult>,
@@ -199,18 +258,26 @@ export function createSubscriptionServer(options: SubscriptionServerOptions) {
             return { ...args, contextValue: prepared };
           }
 
-          const invalid = validate(snapshot.apiSchema, document);
-          if (invalid.length) return invalid.map((e) => withCode(e, 'GRAPHQL_VALIDATION_FAILED'));
-          const coerced = getVariableValues(snapshot.apiSchema, operation.variableDefinitions ?? [], payload.variables ?? {});
-          if (coerced.errors) return coerced.errors.map((e) => withCode(e, 'BAD_USER_INPUT'));
+          type = operation.operation;
+          const invalid = options.pipeline.validate(snapshot.apiSchema, document);
+          if (invalid.length) return refuse(invalid);
+          const badVariables = options.pipeline.variableErrors(snapshot.apiSchema, operation, payload.variables ?? {});
+          if (badVariables.length) return refuse(badVariables);
+          try {
+            await options.pipeline.check({ schema: snapshot.apiSchema, document, operation, variables: payload.variables ?? {}, context });
+          } catch (err) {
+            if (err instanceof GraphQLError) return refuse([err]);
+            throw err;
+          }
           let prepared: PreparedOperation | GraphQLError[];
           try {
-            prepared = subscription(connection, snapshot, document, payload.query, operationName, payload.variables ?? {}, context);
+            prepared = subscription(snapshot, document, payload.query, operationName, payload.variables ?? {}, context);
           } catch (err) {
             // A planning failure is this operation's error (masked and logged), not the socket's.
             logger.error({ err, requestId: context.requestId }, 'could not plan a subscription');
             prepared = [err instanceof GraphQLError ? err : new GraphQLError('Could not plan the subscription', { originalError: err as Error })];
           }
+          record(Array.isArray(prepared) ? 'error' : 'ok', Array.isArray(prepared) ? prepared : []);
           return Array.isArray(prepared) ? prepared : { ...args, contextValue: prepared };
         },
 
@@ -238,6 +305,7 @@ export function createSubscriptionServer(options: SubscriptionServerOptions) {
         // Release the subgraphs first: closing client sockets waits for their close handshake.
         await upstreamClients.dispose();
         for (const connection of [...connections]) close(connection);
+        detachSockets?.();
         await server.dispose();
       },
     };

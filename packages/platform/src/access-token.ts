@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync, linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { exportPKCS8, exportSPKI, generateKeyPair, importPKCS8, importSPKI, jwtVerify, SignJWT, type KeyLike } from 'jose';
 import { z } from 'zod';
 import type { Config } from './config';
+import { createFileOnce } from './dev-files';
 import { ORG_ROLES, type Principal } from './principal';
 
 const ALG = 'EdDSA';
@@ -30,18 +31,7 @@ export async function loadKeyPair(config: Config): Promise<Partial<KeyPairPem>> 
     return { privateKey: config.JWT_PRIVATE_KEY, publicKey: config.JWT_PUBLIC_KEY };
   }
   const file = join(config.KEYS_DIR, 'access-token-keys.json');
-  if (!existsSync(file)) {
-    mkdirSync(config.KEYS_DIR, { recursive: true, mode: 0o700 });
-    const tmp = `${file}.${randomUUID()}`;
-    writeFileSync(tmp, JSON.stringify(await generateKeyPairPem()), { mode: 0o600 });
-    try {
-      linkSync(tmp, file);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    } finally {
-      rmSync(tmp, { force: true });
-    }
-  }
+  if (!existsSync(file)) createFileOnce(file, JSON.stringify(await generateKeyPairPem()));
   return JSON.parse(readFileSync(file, 'utf8')) as KeyPairPem;
 }
 
@@ -90,7 +80,14 @@ export class AccessTokenVerifier {
   /** The claims of a valid access token, or null for any invalid or expired one. */
   async verify(token: string): Promise<(AccessClaims & { exp: number }) | null> {
     try {
-      const { payload } = await jwtVerify(token, this.key, { algorithms: [ALG], issuer: ISSUER, audience: AUDIENCE, typ: 'at+jwt' });
+      // jose accepts a token without `exp` unless told to require it: such a token never expires.
+      const { payload } = await jwtVerify(token, this.key, {
+        algorithms: [ALG],
+        issuer: ISSUER,
+        audience: AUDIENCE,
+        typ: 'at+jwt',
+        requiredClaims: ['exp'],
+      });
       const parsed = accessClaims.safeParse(payload);
       return parsed.success ? { ...parsed.data, exp: payload.exp as number } : null;
     } catch {

@@ -53,14 +53,87 @@ export function dropDatabase(databaseUrl: string, requiredPrefix: string): Promi
   });
 }
 
-export async function openDatabase(config: Config, options: DatabaseOptions, logger: Logger): Promise<MikroORM> {
+/** What the watchdog fails a query with; `code` survives knex's and MikroORM's wrapping (errors.ts recognises it). */
+export const DATABASE_TIMEOUT_CODE = 'LATTICE_DATABASE_TIMEOUT';
+
+/** A query's answer may arrive this long after `statement_timeout` (PostgreSQL's own cancellation) before the connection is given up. */
+const WATCHDOG_GRACE_MS = 1000;
+
+type PgCallback = (err: Error | null, result?: unknown) => void;
+interface PgConnection {
+  query(...args: unknown[]): unknown;
+  connection?: { stream?: { destroy(error?: Error): void } };
+}
+
+/**
+ * PostgreSQL's statement_timeout cannot help when the server never sees the query or its answer
+ * never comes back (a database that hangs, a network that drops packets): node-postgres would
+ * wait forever, and its own `query_timeout` leaves the connection busy and back in the pool.
+ * So every query knex sends on this connection gets a watchdog that destroys the connection
+ * when no answer came in time: the query fails, knex discards the connection, and a server
+ * that receives the statements late sees the session end and rolls its transaction back.
+ */
+function watchQueries(client: PgConnection, timeoutMs: number) {
+  const query = client.query;
+  client.query = function (this: PgConnection, ...args: unknown[]) {
+    const callback = args[args.length - 1];
+    // knex always passes a callback; anything else (streams, promises) is left alone.
+    if (typeof callback !== 'function') return query.apply(this, args);
+    const timer = setTimeout(() => {
+      const error = Object.assign(new Error(`PostgreSQL did not answer within ${timeoutMs} ms; the connection was dropped`), { code: DATABASE_TIMEOUT_CODE });
+      client.connection?.stream?.destroy(error);
+    }, timeoutMs);
+    args[args.length - 1] = ((err, result) => {
+      clearTimeout(timer);
+      (callback as PgCallback)(err, result);
+    }) satisfies PgCallback;
+    return query.apply(this, args);
+  };
+}
+
+export interface OpenDatabaseOptions {
+  /**
+   * Migrations run without statement and idle timeouts (an index build may take minutes, and a
+   * replica waits on another's migration lock); everything else runs with them.
+   */
+  unbounded?: boolean;
+}
+
+export async function openDatabase(config: Config, options: DatabaseOptions, logger: Logger, open: OpenDatabaseOptions = {}): Promise<MikroORM> {
+  const statementTimeout = config.DATABASE_STATEMENT_TIMEOUT_MS;
+  const bounded = !open.unbounded;
   const ormOptions: Options = {
     clientUrl: config.DATABASE_URL,
     schema: options.schema,
     entities: options.entities,
     extensions: [Migrator],
     discovery: { disableDynamicFileAccess: true, requireEntitiesArray: true },
-    pool: { min: 0, max: config.DATABASE_POOL_MAX },
+    pool: {
+      min: 0,
+      max: config.DATABASE_POOL_MAX,
+      // A request waits this long for a connection, never the 60 s of knex's default.
+      acquireTimeoutMillis: config.DATABASE_ACQUIRE_TIMEOUT_MS,
+      createTimeoutMillis: config.DATABASE_ACQUIRE_TIMEOUT_MS,
+      afterCreate: (client: PgConnection, done: (err: Error | null, client: PgConnection) => void) => {
+        if (bounded) watchQueries(client, statementTimeout + WATCHDOG_GRACE_MS);
+        done(null, client);
+      },
+    },
+    driverOptions: {
+      acquireConnectionTimeout: config.DATABASE_ACQUIRE_TIMEOUT_MS,
+      // knex would print these with console.log (e.g. "Connection Error: Connection ended unexpectedly").
+      log: {
+        warn: (message: unknown) => logger.warn({ knex: message }, 'knex'),
+        error: (message: unknown) => logger.error({ knex: message }, 'knex'),
+        deprecate: (message: unknown) => logger.debug({ knex: message }, 'knex'),
+        debug: (message: unknown) => logger.debug({ knex: message }, 'knex'),
+      },
+      // Startup parameters of every connection (node-postgres sends them with the handshake).
+      connection: {
+        connectionTimeoutMillis: config.DATABASE_ACQUIRE_TIMEOUT_MS,
+        ...(bounded ? { statement_timeout: statementTimeout, idle_in_transaction_session_timeout: config.DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS } : {}),
+      },
+    },
     allowGlobalContext: false,
     forceUtcTimezone: true,
     debug: false,

@@ -47,8 +47,12 @@ export const notFound = (what: string) => make(ErrorCode.NOT_FOUND, `${what} not
 export const conflict = (message: string) => make(ErrorCode.CONFLICT, message);
 export const badRequest = (message: string) =>
   make(ErrorCode.BAD_REQUEST, message, { http: { status: 400 } });
-export const rateLimited = (message: string) => make(ErrorCode.RATE_LIMITED, message);
-export const serviceUnavailable = (message: string) => make(ErrorCode.SERVICE_UNAVAILABLE, message);
+/** Too much at once; `retryAfterSeconds` (in `extra`) tells the client when trying again can work. */
+export const rateLimited = (message: string, extra: Record<string, unknown> = {}) => make(ErrorCode.RATE_LIMITED, message, extra);
+export const serviceUnavailable = (message: string, extra: Record<string, unknown> = {}) => make(ErrorCode.SERVICE_UNAVAILABLE, message, extra);
+/** The request's deadline (the gateway's `x-lattice-deadline`) passed: the write was rolled back, the client may retry. */
+export const deadlineExceeded = (what = 'The request') =>
+  serviceUnavailable(`${what} ran past its deadline and was rolled back; nothing was written. Retry.`, { reason: 'DEADLINE_EXCEEDED' });
 export const badUserInput = (fields: FieldError[], message?: string) =>
   make(ErrorCode.BAD_USER_INPUT, message ?? fields.map((f) => `${f.path.join('.')}: ${f.message}`).join('; '), {
     fields,
@@ -74,6 +78,17 @@ export function createErrorFormatter(logger: Logger) {
     }
     const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
     const requestId = (formatted.extensions?.requestId as string | undefined) ?? currentRequestId();
+    const dependency = unavailableDependency(original);
+    if (dependency) {
+      // Not a bug: a dependency that hangs or is gone. Retryable, and said so.
+      logger.warn({ err: loggable(original), requestId, path: formatted.path, dependency }, `${dependency} unavailable`);
+      return {
+        message: `${dependency === 'database' ? 'The database' : 'Redis'} did not answer in time; retry (request ${requestId ?? 'unknown'})`,
+        path: formatted.path,
+        locations: formatted.locations,
+        extensions: { code: ErrorCode.SERVICE_UNAVAILABLE, requestId },
+      };
+    }
     logger.error({ err: loggable(original), requestId, path: formatted.path }, 'unexpected error');
     return {
       message: `Internal server error (request ${requestId ?? 'unknown'})`,
@@ -98,6 +113,32 @@ function variableFields(error: unknown): FieldError[] | undefined {
   const node = error instanceof GraphQLError ? error.nodes?.[0] : undefined;
   if (node?.kind !== Kind.VARIABLE_DEFINITION) return undefined;
   return [{ path: ['variables', node.variable.name.value], message: (error as GraphQLError).message }];
+}
+
+/**
+ * PostgreSQL SQLSTATEs of a database that is too slow or going away (not of a bad statement):
+ * 57014 statement timeout, 25P03 idle-in-transaction timeout, 57P01–03 shutdown, 53300 too
+ * many connections, class 08 connection exceptions.
+ */
+const UNAVAILABLE_SQLSTATE = /^(57014|25P03|57P0[1-3]|53300|08...)$/;
+/** Client-side failures (they carry no SQLSTATE); knex puts the failing SQL in front of them. */
+const UNAVAILABLE_MESSAGE =
+  /Knex: Timeout acquiring a connection|Connection terminated (unexpectedly|due to connection timeout)|timeout exceeded when trying to connect|PostgreSQL did not answer within|Client has encountered a connection error and is not queryable/;
+
+/**
+ * Which dependency an error says is unavailable (hung, unreachable, timed out), if it says so.
+ * Recognised by shape, since knex and MikroORM wrap the driver's errors (keeping their code).
+ */
+export function unavailableDependency(err: unknown): 'database' | 'redis' | undefined {
+  // Not instanceof Error: socket errors are made in Node's own realm.
+  if (typeof err !== 'object' || err === null || typeof (err as Error).message !== 'string') return undefined;
+  const { code, sqlState, name, message } = err as Error & { code?: unknown; sqlState?: unknown };
+  if (name === 'MaxRetriesPerRequestError') return 'redis';
+  if (code === 'LATTICE_DATABASE_TIMEOUT') return 'database';
+  const state = typeof sqlState === 'string' ? sqlState : typeof code === 'string' ? code : undefined;
+  // A server error names itself; only then is its message (which quotes the SQL and its values) not read.
+  if (state) return UNAVAILABLE_SQLSTATE.test(state) || state === 'ECONNREFUSED' ? 'database' : undefined;
+  return UNAVAILABLE_MESSAGE.test(message) ? 'database' : undefined;
 }
 
 /**

@@ -2,12 +2,11 @@ import 'reflect-metadata';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { printSchemaWithDirectives } from '@graphql-tools/utils';
 import { parse, type GraphQLSchema } from 'graphql';
-import { GraphQLDateTime } from 'graphql-scalars';
 import { buildSchema, createResolversMap, type ClassType, type NonEmptyArray } from 'type-graphql';
 import { authCheckerFor } from './authorization';
 import type { Policy } from './policy';
 import type { Scope } from './scope';
-import { validateInput } from './validation';
+import { DateTimeScalar, validateInput } from './validation';
 
 const FEDERATION_LINK = `extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@shareable", "@external", "@requires", "@provides", "@inaccessible"])`;
 
@@ -63,7 +62,8 @@ export async function buildFederatedSchema(options: FederatedSchemaOptions): Pro
     skipCheck: true,
     validateFn: validateInput,
     authChecker: authCheckerFor(options.policy),
-    scalarsMap: [{ type: Date, scalar: GraphQLDateTime }],
+    // DateTime refusing a value is BAD_USER_INPUT naming the argument, reported by validateInput.
+    scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
     pubSub: topicsUnsupported,
   });
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a resolver map is keyed by type and field names only

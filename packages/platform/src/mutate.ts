@@ -3,6 +3,8 @@ import { actorOf, diffChanges, type AuditInput, type AuditRecorded } from './eve
 import { Topic } from './events/event';
 import { OutboxEntity } from './events/outbox.entity';
 import type { Scope } from './scope';
+import { deadlineExceeded } from './errors';
+import type { EntityManager } from '@mikro-orm/postgresql';
 
 export interface MutateOptions {
   /**
@@ -10,6 +12,17 @@ export interface MutateOptions {
    * metrics, not audited per call; every other write records exactly what it did.
    */
   audit?: boolean;
+}
+
+/**
+ * No statement of this transaction may run past the deadline, and PostgreSQL rolls it back if
+ * the connection goes quiet until then (a COMMIT that arrives late is never applied): both
+ * timeouts set to the time left, for this transaction only, never longer than configured.
+ */
+async function boundByDeadline(em: EntityManager, deadline: number, statementTimeoutMs = Infinity) {
+  const left = Math.max(1, Math.min(deadline - Date.now(), statementTimeoutMs));
+  const ms = String(Math.ceil(left));
+  await em.execute(`select set_config('statement_timeout', ?, true), set_config('idle_in_transaction_session_timeout', ?, true)`, [ms, ms]);
 }
 
 function auditRecord(scope: Scope, entry: AuditInput): AuditRecorded {
@@ -36,9 +49,13 @@ function auditRecord(scope: Scope, entry: AuditInput): AuditRecorded {
  */
 export async function mutate<T>(scope: Scope, work: (tx: Scope) => Promise<T>, options: MutateOptions = {}): Promise<T> {
   if (scope.inTransaction) return work(scope);
+  const { deadline } = scope.request;
+  if (deadline !== undefined && Date.now() >= deadline) throw deadlineExceeded();
   const live: Array<[string, unknown]> = [];
+  const afterCommit: Array<() => Promise<unknown> | unknown> = [];
   let events = 0;
   const result = await scope.em.transactional(async (em) => {
+    if (deadline !== undefined) await boundByDeadline(em, deadline, scope.runtime.statementTimeoutMs);
     const rows: OutboxEntity[] = [];
     let audits = 0;
     const add = (topic: string, payload: unknown) => {
@@ -52,6 +69,7 @@ export async function mutate<T>(scope: Scope, work: (tx: Scope) => Promise<T>, o
       inTransaction: true,
       outbox: { add },
       live: { publish: (channel, payload) => void live.push([channel, payload]) },
+      afterCommit: (hook) => void afterCommit.push(hook),
       audit: (entry) => {
         audits++;
         add(Topic.AUDIT_RECORDED, auditRecord(scope, entry));
@@ -63,6 +81,9 @@ export async function mutate<T>(scope: Scope, work: (tx: Scope) => Promise<T>, o
     await em.flush();
     if (rows.length) await em.insertMany(OutboxEntity, rows);
     events = rows.length;
+    // The caller has given up (the gateway answered SERVICE_UNAVAILABLE): committing now would
+    // store a write its client believes failed, and a retry would store it twice.
+    if (deadline !== undefined && Date.now() >= deadline) throw deadlineExceeded();
     return value;
   });
   scope.committed.count++;
@@ -70,5 +91,12 @@ export async function mutate<T>(scope: Scope, work: (tx: Scope) => Promise<T>, o
   // Best effort and after the commit: a subscriber never sees a rolled-back write, and a Redis
   // outage costs live subscribers an event but never the stored write (PubSub.publish never throws).
   await Promise.all(live.map(([channel, payload]) => scope.runtime.pubsub.publish(channel, payload)));
+  for (const hook of afterCommit) {
+    try {
+      await hook();
+    } catch (err) {
+      scope.log.warn({ err }, 'after-commit hook failed');
+    }
+  }
   return result;
 }

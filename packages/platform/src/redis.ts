@@ -1,5 +1,6 @@
 import Redis, { type RedisOptions } from 'ioredis';
 import { createChannel } from './channel';
+import { serviceUnavailable } from './errors';
 import type { Logger } from './logger';
 
 export type { Redis };
@@ -40,15 +41,39 @@ const logRedisErrors = (redis: Redis, logger: Logger) =>
   redis.on('error', (err: Error) => logger.warn({ err }, 'Redis connection error'));
 
 type Handler = (payload: unknown) => void;
+type LostHandler = (error: Error) => void;
+
+export interface SubscribeOptions {
+  /**
+   * Called (once) when events on the channel may have been missed: the subscriber connection
+   * was lost, or the subscription was made while it was down. The listener should stop, and
+   * its client refetch and subscribe again; without this option a listener simply resumes
+   * when ioredis reconnects.
+   */
+  onLost?: LostHandler;
+}
+
+/** What a live subscription ends with when events may have been missed. */
+export const liveEventsInterrupted = () =>
+  serviceUnavailable('Live events were interrupted (Redis connection lost); events may have been missed: refetch and subscribe again', {
+    reason: 'EVENTS_MAY_HAVE_BEEN_MISSED',
+  });
 
 /**
  * Live events over Redis pub/sub. One publishing connection and one subscriber connection per
  * instance; channels are reference-counted so a channel is subscribed once however many
  * listeners it has. The prefix is applied by hand: ioredis `keyPrefix` does not cover PUBLISH.
+ *
+ * Pub/sub keeps nothing for a disconnected subscriber, so a lost subscriber connection means
+ * lost events: listeners that asked (`onLost`, and every `iterate`) are ended when it drops,
+ * and those that subscribed while it was down are ended when it is back.
  */
 export class PubSub {
-  private readonly channels = new Map<string, { handlers: Set<Handler>; subscribed: Promise<void>; acknowledged: boolean }>();
+  private readonly channels = new Map<string, { handlers: Map<Handler, LostHandler | undefined>; subscribed: Promise<void>; acknowledged: boolean }>();
   private readonly subscriber: Redis;
+  private wasReady = false;
+  private interrupted = false;
+  private closing = false;
 
   constructor(
     private readonly publisher: Redis,
@@ -58,6 +83,32 @@ export class PubSub {
     this.subscriber = publisher.duplicate();
     logRedisErrors(this.subscriber, logger);
     this.subscriber.on('message', (channel: string, message: string) => this.dispatch(channel, message));
+    this.subscriber.on('ready', () => {
+      this.wasReady = true;
+      if (!this.interrupted) return;
+      this.interrupted = false;
+      this.logger.warn('Redis subscriber connection is back');
+      this.loseAll();
+    });
+    this.subscriber.on('close', () => {
+      if (!this.wasReady || this.closing) return;
+      if (!this.interrupted) this.logger.warn('Redis subscriber connection lost: ending live subscriptions');
+      this.interrupted = true;
+      this.loseAll();
+    });
+  }
+
+  /** Ends every listener that asked to know (see SubscribeOptions.onLost). */
+  private loseAll() {
+    const lost: LostHandler[] = [];
+    for (const entry of this.channels.values()) {
+      for (const [handler, onLost] of entry.handlers) {
+        if (!onLost) continue;
+        entry.handlers.set(handler, undefined); // once
+        lost.push(onLost);
+      }
+    }
+    for (const onLost of lost) onLost(liveEventsInterrupted());
   }
 
   /**
@@ -81,11 +132,11 @@ export class PubSub {
    * not only the first), so an event published afterwards is delivered. The returned function
    * stops listening.
    */
-  async subscribe(channel: string, handler: Handler): Promise<() => Promise<void>> {
+  async subscribe(channel: string, handler: Handler, options: SubscribeOptions = {}): Promise<() => Promise<void>> {
     const full = this.prefix + channel;
     let entry = this.channels.get(full);
     if (!entry) {
-      const created = { handlers: new Set<Handler>(), acknowledged: false, subscribed: Promise.resolve() };
+      const created = { handlers: new Map<Handler, LostHandler | undefined>(), acknowledged: false, subscribed: Promise.resolve() };
       created.subscribed = this.subscriber.subscribe(full).then(
         () => void (created.acknowledged = true),
         (err: unknown) => {
@@ -96,7 +147,7 @@ export class PubSub {
       entry = created;
       this.channels.set(full, entry);
     }
-    entry.handlers.add(handler);
+    entry.handlers.set(handler, options.onLost);
     await entry.subscribed;
     let active = true;
     return async () => {
@@ -107,7 +158,8 @@ export class PubSub {
       current.handlers.delete(handler);
       if (current.handlers.size === 0) {
         this.channels.delete(full);
-        await this.subscriber.unsubscribe(full);
+        // While Redis is down the UNSUBSCRIBE waits in ioredis' queue, and may be given up.
+        await this.subscriber.unsubscribe(full).catch((err: unknown) => this.logger.warn({ err, channel }, 'UNSUBSCRIBE failed'));
       }
     };
   }
@@ -124,11 +176,19 @@ export class PubSub {
       onOverflow: () => this.logger.warn({ channel }, 'subscriber too slow: dropping its oldest events'),
       onClose: () => void unsubscribe?.(),
     });
-    this.subscribe(channel, (payload) => {
-      if (!options.filter || options.filter(payload as T)) events.push(payload as T);
-    }).then(
+    this.subscribe(
+      channel,
+      (payload) => {
+        if (!options.filter || options.filter(payload as T)) events.push(payload as T);
+      },
+      // Ended, with the buffered events first, when events may have been missed.
+      { onLost: (error) => events.fail(error) },
+    ).then(
       (stop) => (events.closed ? void stop() : (unsubscribe = stop)),
-      (err: unknown) => events.fail(err),
+      (err: unknown) => {
+        this.logger.warn({ err, channel }, 'SUBSCRIBE failed');
+        events.fail(serviceUnavailable('Live events are unavailable (Redis did not accept the subscription); subscribe again'));
+      },
     );
     return events.iterator;
   }
@@ -146,6 +206,7 @@ export class PubSub {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     this.channels.clear();
     await closeRedis(this.subscriber);
   }
@@ -160,6 +221,6 @@ export class PubSub {
       this.logger.warn({ err, channel }, 'dropped a malformed pub/sub message');
       return;
     }
-    for (const handler of handlers) handler(payload);
+    for (const handler of handlers.keys()) handler(payload);
   }
 }

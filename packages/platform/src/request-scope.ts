@@ -20,3 +20,12 @@ export function requestIdFrom(header: string | string[] | undefined): string {
   const value = Array.isArray(header) ? header[0] : header;
   return value && /^[A-Za-z0-9._-]{1,64}$/.test(value) ? value : randomUUID();
 }
+
+/** Epoch ms after which the gateway no longer waits for a subgraph's answer: writes still open then roll back. */
+export const DEADLINE_HEADER = 'x-lattice-deadline';
+
+/** A deadline header's value (epoch ms), or undefined when absent or not a plausible time. */
+export function deadlineFrom(header: string | string[] | undefined): number | undefined {
+  const value = Number(Array.isArray(header) ? header[0] : header);
+  return Number.isSafeInteger(value) && value > 0 ? value : undefined;
+}

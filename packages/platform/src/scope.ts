@@ -9,6 +9,11 @@ import type { PubSub } from './redis';
 export interface RequestInfo {
   id: string;
   ip: string | null;
+  /**
+   * Epoch ms after which the caller no longer waits (the gateway's `x-lattice-deadline`): a
+   * write still open then is rolled back instead of committed. Absent: no deadline.
+   */
+  deadline?: number;
 }
 
 /** What the mutation boundary needs of the subgraph it runs in. */
@@ -18,6 +23,8 @@ export interface ScopeRuntime {
   pubsub: PubSub;
   /** Called after a commit that wrote outbox rows: the relay sends them now instead of at its next sweep. */
   outboxWritten(): void;
+  /** The connections' `statement_timeout`: a deadline only ever shortens it. */
+  statementTimeoutMs?: number;
 }
 
 export interface Outbox {
@@ -43,6 +50,11 @@ export interface Scope {
   readonly live: LivePublisher;
   /** Record the audit entry of this write (`audit.recorded`, in the same transaction). */
   readonly audit: (entry: AuditInput) => void;
+  /**
+   * Run `hook` once the mutation has committed, before `mutate` returns (e.g. accounts' membership
+   * projection). Best effort like live events: a failure is logged, never undoes the commit.
+   */
+  readonly afterCommit: (hook: () => Promise<unknown> | unknown) => void;
   readonly log: Logger;
   readonly clock: Clock;
   readonly request: RequestInfo;
@@ -70,6 +82,7 @@ export function createScope(init: {
     outbox: { add: outsideBoundary('outbox.add') },
     live: { publish: outsideBoundary('live.publish') },
     audit: outsideBoundary('audit'),
+    afterCommit: outsideBoundary('afterCommit'),
     inTransaction: false,
     committed: { count: 0 },
   };

@@ -7,13 +7,14 @@ import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin
 import { expressMiddleware } from '@as-integrations/express5';
 import cors from 'cors';
 import express from 'express';
-import type { FormattedExecutionResult, GraphQLSchema } from 'graphql';
+import type { FormattedExecutionResult, GraphQLSchema, ParseOptions, ValidationRule } from 'graphql';
 import { WebSocketServer } from 'ws';
-import type { Config } from './config';
+import { schemaVisible, type Config } from './config';
 import { createErrorFormatter, type ErrorFormatter } from './errors';
 import type { Logger } from './logger';
-import { type Metrics, operationMetricsPlugin } from './metrics';
+import { type Metrics, operationMetricsPlugin, operationRecorder, type RecordOperation } from './metrics';
 import { requestIdFrom, requestScope } from './request-scope';
+import { suggestionsStripper } from './schema-visibility';
 
 export const GRAPHQL_PATH = '/graphql';
 /** The largest request body, over HTTP and per WebSocket message (ws would take 100 MiB, even before auth). */
@@ -28,6 +29,16 @@ export type ExecuteOperation<TContext> = (
 export interface WebSocketTools<TContext> {
   execute: ExecuteOperation<TContext>;
   formatError: ErrorFormatter;
+  /** The log line and metric of an operation that never reaches Apollo (e.g. a subscription). */
+  recordOperation: RecordOperation;
+}
+
+/** Checks every operation Apollo runs passes before it is planned or executed (HTTP and `execute`). */
+export interface OperationGuards {
+  /** e.g. `maxTokens`: parsing stops past the limit. */
+  parseOptions?: ParseOptions;
+  /** Added to graphql-js' specified rules, in the same pass. */
+  validationRules?: ValidationRule[];
 }
 
 export interface ServiceServerOptions<TContext extends BaseContext> {
@@ -47,6 +58,7 @@ export interface ServiceServerOptions<TContext extends BaseContext> {
   /** Named checks behind /readyz; each resolves when its dependency answers. */
   readiness: Record<string, () => Promise<unknown>>;
   plugins?: ApolloServerPlugin<TContext>[];
+  guards?: OperationGuards;
   landingPage?: boolean;
   /**
    * Extra HTTP routes (webhooks, `/internal/` endpoints), mounted before /graphql and behind no
@@ -69,15 +81,22 @@ export interface ServiceServer {
 export function createServiceServer<TContext extends BaseContext>(options: ServiceServerOptions<TContext>): ServiceServer {
   const { config, logger, metrics } = options;
   const app = express();
-  const httpServer = createHttpServer(app);
+  const httpServer = createHttpServer(httpTimeouts(config.HTTP_REQUEST_TIMEOUT_MS), app);
   const wss = options.websocket ? new WebSocketServer({ server: httpServer, path: GRAPHQL_PATH, maxPayload: MAX_REQUEST_BYTES }) : undefined;
   let wsCleanup: { dispose(): unknown } | undefined;
   const production = config.NODE_ENV === 'production';
   const formatError = createErrorFormatter(logger);
+  const recordOperation = operationRecorder(metrics, logger);
+  // In production the schema is not told to clients unless GRAPHQL_INTROSPECTION=true.
+  const visible = schemaVisible(config);
 
   const apollo = new ApolloServer<TContext>({
     ...(options.graph as { schema: GraphQLSchema }),
-    introspection: true,
+    introspection: visible,
+    // "Did you mean …" in validation errors would spell out field names introspection hides.
+    validationOptions: { hideSuggestions: !visible },
+    parseOptions: options.guards?.parseOptions,
+    validationRules: options.guards?.validationRules,
     includeStacktraceInErrorResponses: false,
     // runService owns SIGTERM/SIGINT; Apollo's own handler would race it and stall the drain.
     stopOnTerminationSignals: false,
@@ -98,7 +117,8 @@ export function createServiceServer<TContext extends BaseContext>(options: Servi
         : ApolloServerPluginLandingPageDisabled(),
       // No Apollo Studio here: federated traces would only cost time on every subgraph call.
       ApolloServerPluginInlineTraceDisabled(),
-      operationMetricsPlugin<TContext>(metrics, logger),
+      operationMetricsPlugin<TContext>(recordOperation),
+      ...(visible ? [] : [suggestionsStripper]),
       ...(options.plugins ?? []),
     ],
   });
@@ -107,7 +127,7 @@ export function createServiceServer<TContext extends BaseContext>(options: Servi
     if (body.kind !== 'single') throw new Error('Incremental delivery is not supported over WebSocket');
     return body.singleResult;
   };
-  if (wss && options.websocket) wsCleanup = options.websocket(wss, { execute: executeOperation, formatError });
+  if (wss && options.websocket) wsCleanup = options.websocket(wss, { execute: executeOperation, formatError, recordOperation });
 
   app.disable('x-powered-by');
   app.use((req, res, next) => {
@@ -120,10 +140,11 @@ export function createServiceServer<TContext extends BaseContext>(options: Servi
     res.json({ status: 'ok', service: options.name });
   });
   app.get('/readyz', async (_req, res) => {
+    // A dependency that hangs is not ready: every check answers within READINESS_TIMEOUT_MS.
     const checks = await Promise.all(
       Object.entries(options.readiness).map(async ([name, check]) => {
         try {
-          await check();
+          await withinMs(config.READINESS_TIMEOUT_MS, check, `no answer within ${config.READINESS_TIMEOUT_MS} ms`);
           return [name, 'ok'] as const;
         } catch (err) {
           return [name, `failing: ${(err as Error).message}`] as const;
@@ -151,6 +172,8 @@ export function createServiceServer<TContext extends BaseContext>(options: Servi
         express.json({ limit: MAX_REQUEST_BYTES }),
         expressMiddleware(apollo, { context: async ({ req, res }) => options.context(req, res.locals.requestId as string) }),
       );
+      // Last: whatever a route or the body parser failed with is a JSON GraphQL error, never Express's HTML page.
+      app.use(jsonErrors(logger));
       await new Promise<void>((resolve, reject) => {
         httpServer.once('error', reject);
         httpServer.listen(port, host, () => resolve());
@@ -165,5 +188,62 @@ export function createServiceServer<TContext extends BaseContext>(options: Servi
       wss?.close();
       await options.onStop?.();
     },
+  };
+}
+
+/**
+ * Node's defaults keep a slow sender's connection for 5 minutes (a body sent one byte every
+ * few seconds): the whole request must arrive within `requestTimeoutMs`, headers within 10 s
+ * (or less), and both are checked every second instead of every 30 s. Node answers 408.
+ */
+export const httpTimeouts = (requestTimeoutMs: number) => ({
+  requestTimeout: requestTimeoutMs,
+  headersTimeout: Math.min(10_000, requestTimeoutMs),
+  connectionsCheckingInterval: Math.min(1000, Math.ceil(requestTimeoutMs / 4)),
+});
+
+/** `work()`, or a rejection with `message` once `ms` have passed (the work itself is left to finish). */
+export async function withinMs<T>(ms: number, work: () => Promise<T>, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), ms);
+  });
+  try {
+    return await Promise.race([work(), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** body-parser's error types and the status each deserves (it sets `status` itself, too). */
+const BODY_ERRORS: Record<string, { status: number; message: string }> = {
+  'entity.parse.failed': { status: 400, message: 'The request body is not valid JSON' },
+  'entity.too.large': { status: 413, message: `The request body is larger than ${MAX_REQUEST_BYTES} bytes` },
+  'encoding.unsupported': { status: 415, message: 'Unsupported content encoding' },
+  'charset.unsupported': { status: 415, message: 'Unsupported charset; send UTF-8' },
+  'request.aborted': { status: 400, message: 'The request was aborted' },
+  'request.size.invalid': { status: 400, message: 'The request body is shorter or longer than its Content-Length' },
+};
+
+/**
+ * Express's final error handler, as GraphQL speaks: `{ errors: [{ message, extensions: { code } }] }`
+ * with the right HTTP status. A client mistake is BAD_REQUEST; anything else is logged and
+ * masked as INTERNAL_SERVER_ERROR with the request id, like any unexpected error.
+ */
+function jsonErrors(logger: Logger): express.ErrorRequestHandler {
+  return (err: unknown, _req, res, next) => {
+    if (res.headersSent) return next(err);
+    const requestId = res.locals.requestId as string | undefined;
+    const type = (err as { type?: unknown })?.type;
+    const known = typeof type === 'string' ? BODY_ERRORS[type] : undefined;
+    const status = known?.status ?? (err as { status?: unknown })?.status;
+    if (known || (typeof status === 'number' && status >= 400 && status < 500)) {
+      res.status(known?.status ?? (status as number)).json({
+        errors: [{ message: known?.message ?? 'Bad request', extensions: { code: 'BAD_REQUEST', requestId } }],
+      });
+      return;
+    }
+    logger.error({ err, requestId }, 'unexpected error in an HTTP route');
+    res.status(500).json({ errors: [{ message: `Internal server error (request ${requestId ?? 'unknown'})`, extensions: { code: 'INTERNAL_SERVER_ERROR', requestId } }] });
   };
 }

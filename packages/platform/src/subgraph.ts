@@ -3,15 +3,16 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type express from 'express';
-import { getOperationAST, parse, type GraphQLError, type GraphQLSchema, type OperationTypeNode } from 'graphql';
+import { getOperationAST, parse, specifiedRules, validate, GraphQLError, type GraphQLSchema, type OperationTypeNode } from 'graphql';
 import { Gauge } from 'prom-client';
 import { useServer } from 'graphql-ws/use/ws';
-import type { SubgraphName, Config } from './config';
+import { schemaVisible, type SubgraphName, type Config } from './config';
 import { ensureDatabase, migrate, openDatabase, type MigrationObject } from './db';
 import { badRequest, formatErrorsFor, unauthenticated, withCode } from './errors';
 import { createLogger, type Logger } from './logger';
 import { createMetrics, type Metrics } from './metrics';
 import { PRINCIPAL_HEADER, servicePrincipal, verifyPrincipal, type Principal } from './principal';
+import { DEADLINE_HEADER, deadlineFrom } from './request-scope';
 import { closeRedis, createRedis, PubSub, type Redis } from './redis';
 import { systemClock, type Clock } from './clock';
 import { createScope, type RequestInfo, type Scope, type ScopeRuntime } from './scope';
@@ -22,7 +23,11 @@ import { StreamConsumer, type StreamConsumerOptions } from './events/consumer';
 import { trimAcknowledged } from './events/trim';
 import { createJobs, type Jobs } from './jobs';
 import { Disposables } from './disposables';
+import { MembershipSource } from './memberships';
+import { SubscriptionGuard } from './subscription-guard';
 
+import { shapeLimitsRule, subgraphShapeLimits } from './operation-limits';
+import { guardServiceSdl } from './schema-visibility';
 import { createServiceServer, type ServiceServer } from './server';
 
 /** What every subgraph resolver receives. */
@@ -42,6 +47,8 @@ export interface SubgraphRuntime {
   orm: MikroORM;
   redis: Redis;
   pubsub: PubSub;
+  /** The membership projection (read-only here; accounts writes it), with its change notifications. */
+  memberships: MembershipSource;
   logger: Logger;
   clock: Clock;
   /** A scope on a fresh EntityManager: what resolvers get per request. */
@@ -107,26 +114,38 @@ const header = (headers: IncomingHttpHeaders, name: string) => {
   return Array.isArray(v) ? v[0] : v;
 };
 
+const thrown = (e: GraphQLError): GraphQLError => (e.extensions.code === undefined && e.originalError instanceof GraphQLError ? e.originalError : e);
+
 /** The client's address as the gateway forwards it (subgraphs are only reached through it). */
 const clientIp = (req: { headers: IncomingHttpHeaders; socket: { remoteAddress?: string } }): string | null =>
   header(req.headers, 'x-forwarded-for')?.split(',')[0]?.trim() || req.socket.remoteAddress || null;
 
 /** The subgraph's database, created if missing and migrated to the latest version. */
 async function openMigratedDatabase(definition: SubgraphDefinition<unknown, unknown>, config: Config, logger: Logger): Promise<MikroORM> {
+  await migrateDatabase(definition, config, logger);
+  return openDatabase(config, databaseOptions(definition), logger);
+}
+
+const databaseOptions = (definition: SubgraphDefinition<unknown, unknown>) => ({
+  schema: definition.dbSchema,
+  entities: [...definition.entities, ...eventEntities],
+  migrations: definition.migrations,
+});
+
+/** Create the database if missing and migrate, on a pool of its own without statement timeouts (see OpenDatabaseOptions). */
+async function migrateDatabase(definition: SubgraphDefinition<unknown, unknown>, config: Config, logger: Logger): Promise<void> {
   await ensureDatabase(config.DATABASE_URL);
-  const orm = await openDatabase(
-    config,
-    { schema: definition.dbSchema, entities: [...definition.entities, ...eventEntities], migrations: definition.migrations },
-    logger,
-  );
-  await migrate(orm, definition.dbSchema);
-  return orm;
+  const orm = await openDatabase(config, databaseOptions(definition), logger, { unbounded: true });
+  try {
+    await migrate(orm, definition.dbSchema);
+  } finally {
+    await orm.close();
+  }
 }
 
 /** `npm run migrate`: apply a subgraph's pending migrations and close. */
 export async function migrateSubgraph(definition: SubgraphDefinition<unknown, unknown>, config: Config): Promise<void> {
-  const orm = await openMigratedDatabase(definition, config, createLogger(definition.name, config.LOG_LEVEL));
-  await orm.close();
+  await migrateDatabase(definition, config, createLogger(definition.name, config.LOG_LEVEL));
 }
 
 /**
@@ -163,15 +182,27 @@ async function assembleSubgraphServer<TLoaders, TDeps>(
   const pubsub = new PubSub(redis, config.REDIS_PREFIX, logger);
   disposables.add('pubsub', () => pubsub.close());
   await Promise.all([redis.ping(), pubsub.ready()]);
+  const memberships = await MembershipSource.start({ redis, prefix: config.REDIS_PREFIX, logger });
+  disposables.add('membership notifications', () => memberships.close());
+  // Open subscriptions are authorized again whenever their user's memberships change.
+  const subscriptionGuard = new SubscriptionGuard(memberships, logger);
+  disposables.add('subscription guard', () => subscriptionGuard.close());
   const clock = options.clock ?? systemClock;
   const serviceScope = () => scope(servicePrincipal(definition.name));
   const background = startBackground(definition.name, config, orm, redis, logger, disposables, serviceScope);
-  const scopeRuntime: ScopeRuntime = { source: definition.name, pubsub, outboxWritten: () => background.relay.wake() };
+  const scopeRuntime: ScopeRuntime = {
+    source: definition.name,
+    pubsub,
+    outboxWritten: () => background.relay.wake(),
+    statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
+  };
   const scope = (principal: Principal | null, request: RequestInfo = { id: randomUUID(), ip: null }) =>
     createScope({ principal, em: orm.em.fork(), log: logger, clock, request, runtime: scopeRuntime });
-  const runtime: SubgraphRuntime = { config, orm, redis, pubsub, logger, clock, scope, serviceScope, ...background, disposables };
+  const runtime: SubgraphRuntime = { config, orm, redis, pubsub, memberships, logger, clock, scope, serviceScope, ...background, disposables };
   const deps = (definition.deps ? await definition.deps(runtime) : undefined) as TDeps;
-  const schema = await definition.buildSchema();
+  const schema = guardServiceSdl(await definition.buildSchema(), config);
+  // Defense in depth: a subgraph's port is reachable without the gateway and its guards.
+  const shapeLimits = shapeLimitsRule(subgraphShapeLimits(config));
   const metrics = createMetrics(definition.name);
   outboxGauges(metrics, background.relay);
 
@@ -187,12 +218,19 @@ async function assembleSubgraphServer<TLoaders, TDeps>(
     logger,
     metrics,
     graph: { schema },
+    guards: { validationRules: [shapeLimits] },
     context: async (req, requestId) =>
-      contextFor(await principalFrom(header(req.headers, PRINCIPAL_HEADER), config.INTERNAL_TOKEN_SECRET), { id: requestId, ip: clientIp(req) }),
+      contextFor(await principalFrom(header(req.headers, PRINCIPAL_HEADER), config.INTERNAL_TOKEN_SECRET), {
+        id: requestId,
+        ip: clientIp(req),
+        deadline: deadlineFrom(req.headers[DEADLINE_HEADER]),
+      }),
     websocket: (wss, { formatError }) =>
       useServer<{ principal?: unknown }, { principal?: Principal | null }>(
         {
           schema,
+          validate: (schema, document) =>
+            validate(schema, document, [...specifiedRules, shapeLimits], { hideSuggestions: !schemaVisible(config) }),
           onConnect: async (ctx) => {
             try {
               ctx.extra.principal = await principalFrom(ctx.connectionParams?.principal, config.INTERNAL_TOKEN_SECRET);
@@ -214,10 +252,17 @@ async function assembleSubgraphServer<TLoaders, TDeps>(
             if (operation && operation !== 'subscription') return [badRequest('Only subscriptions are served over the WebSocket; send queries and mutations over HTTP')];
           },
           context: (ctx) => contextFor(ctx.extra.principal ?? null, { id: randomUUID(), ip: null }),
+          // Ended (FORBIDDEN) once the user's memberships no longer allow what its resolver requires.
+          subscribe: (args) => {
+            const { principal, requestId } = args.contextValue as SubgraphContext<TLoaders, TDeps>;
+            return subscriptionGuard.subscribe(args, principal, (now) => contextFor(now, { id: requestId, ip: null }));
+          },
           // Masked and logged like HTTP errors, under the subscription's request id.
           onNext: (_ctx, _id, _payload, args, result) =>
             result.errors ? { ...result, errors: formatErrorsFor(formatError, result.errors, (args.contextValue as SubgraphContext).requestId) } : result,
-          onError: (_ctx, _id, _payload, errors) => formatErrorsFor(formatError, errors, randomUUID()),
+          // graphql-ws wraps what a subscription's iterator threw (e.g. SERVICE_UNAVAILABLE when live
+          // events may have been missed) in a code-less GraphQLError: report the error thrown.
+          onError: (_ctx, _id, _payload, errors) => formatErrorsFor(formatError, errors.map(thrown), randomUUID()),
         },
         wss,
       ),

@@ -23,6 +23,14 @@ export async function testConfig(overrides: Record<string, string> = {}): Promis
     INTERNAL_TOKEN_SECRET: randomBytes(32).toString('hex'),
     JWT_PRIVATE_KEY: keys.privateKey,
     JWT_PUBLIC_KEY: keys.publicKey,
+    // Suites make hundreds of calls from 127.0.0.1 and sign up many users: never near a rate limit
+    // unless a test lowers one (rate-limit tests do, through `overrides`).
+    RATE_LIMIT_PER_USER: '1000000',
+    RATE_LIMIT_PER_IP: '1000000',
+    LOGIN_MAX_FAILURES_PER_EMAIL: '1000',
+    LOGIN_MAX_FAILURES_PER_IP: '1000000',
+    SIGNUP_MAX_PER_IP: '1000000',
+    SIGNUP_MAX_PER_EMAIL: '1000',
     ...overrides,
   });
 }

@@ -10,6 +10,6 @@ export class OrganizationResolver {
   @Authorized('organizations:create')
   @Mutation(() => Organization, { description: 'Create an organization; the caller becomes its OWNER.' })
   async createOrganization(@Arg('input') input: CreateOrganizationInput, @Ctx() ctx: Context): Promise<Organization> {
-    return toOrganization(await createOrganization(ctx.scope, input));
+    return toOrganization(await createOrganization(ctx.scope, ctx.deps, input));
   }
 }

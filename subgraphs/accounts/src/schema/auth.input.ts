@@ -1,5 +1,7 @@
-import { IsEmail, Length, Matches, MaxLength, MinLength } from 'class-validator';
+import { IsDisplayName } from '@lattice/platform';
+import { Length, Matches, MaxLength, MinLength } from 'class-validator';
 import { Field, InputType } from 'type-graphql';
+import { IsEmailAddress } from './email.validator';
 
 export const PASSWORD_MIN = 8;
 /** Bounds the cost of hashing an attacker's input. */
@@ -8,8 +10,7 @@ export const PASSWORD_MAX = 256;
 @InputType()
 export class SignUpInput {
   @Field()
-  @MaxLength(320)
-  @IsEmail({}, { message: 'email must be a valid email address' })
+  @IsEmailAddress()
   email!: string;
 
   @Field()
@@ -20,14 +21,14 @@ export class SignUpInput {
   @Field()
   @Length(1, 100, { message: 'name must be 1 to 100 characters' })
   @Matches(/\S/, { message: 'name must not be blank' })
+  @IsDisplayName()
   name!: string;
 }
 
 @InputType()
 export class LogInInput {
   @Field()
-  @MaxLength(320)
-  @IsEmail({}, { message: 'email must be a valid email address' })
+  @IsEmailAddress()
   email!: string;
 
   @Field()
@@ -40,5 +41,6 @@ export class CreateOrganizationInput {
   @Field()
   @Length(1, 100, { message: 'name must be 1 to 100 characters' })
   @Matches(/\S/, { message: 'name must not be blank' })
+  @IsDisplayName()
   name!: string;
 }

@@ -6,6 +6,8 @@ import { SessionEntity } from '../entities/session.entity';
 import { UserEntity } from '../entities/user.entity';
 import { policy } from '../policy';
 import type { LogInInput, SignUpInput } from '../schema/auth.input';
+import { normalizeEmail } from './email';
+import { keepProjection, readMemberships } from './membership-projection';
 import { hashPassword, hashToken, newRefreshToken, verifyPassword } from './secrets';
 
 export interface Tokens {
@@ -16,7 +18,6 @@ export interface Tokens {
 
 const INVALID_CREDENTIALS = 'Invalid email or password';
 const INVALID_REFRESH = 'Invalid or expired refresh token';
-export const normalizeEmail = (email: string) => email.trim().toLowerCase();
 
 const userActor = (id: string) => ({ kind: 'USER' as const, id });
 const sessionTarget = (session: SessionEntity) => ({ type: 'Session', id: session.id });
@@ -26,14 +27,17 @@ const sessionTarget = (session: SessionEntity) => ({ type: 'Session', id: sessio
  * and an active organization the user has left is dropped.
  */
 async function issue({ em }: Scope, deps: Deps, user: UserEntity, session: SessionEntity, refreshToken: string): Promise<Tokens> {
-  const memberships = await em.find(MembershipEntity, { userId: user.id }, { orderBy: { createdAt: 'asc' } });
-  const active = memberships.find((m) => m.orgId === session.activeOrgId) ?? null;
+  const projection = (await readMemberships(em, user.id)) ?? { version: 0, memberships: [] };
+  // The same read keeps the user's membership projection warm: readers rarely find it missing.
+  await keepProjection(deps.memberships, user.id, projection);
+  const { memberships } = projection;
+  const active = memberships.find((m) => m.org === session.activeOrgId) ?? null;
   const accessToken = await deps.signer.sign({
     sub: user.id,
     sid: session.id,
-    org: active?.orgId ?? null,
+    org: active?.org ?? null,
     role: active?.role ?? null,
-    memberships: memberships.map((m) => ({ org: m.orgId, role: m.role })),
+    memberships,
   });
   return { accessToken, refreshToken, user };
 }
@@ -51,6 +55,8 @@ function openSession(tx: Scope, deps: Deps, userId: string, activeOrgId: string 
 
 export async function signUp(scope: Scope, deps: Deps, input: SignUpInput): Promise<Tokens> {
   const email = normalizeEmail(input.email);
+  // Checked first, before the query and the hash: a refused sign-up costs no argon2.
+  await deps.throttle.signUpAttempt(email, scope.request.ip);
   if (await scope.em.count(UserEntity, { email })) throw conflict('An account with this email already exists');
   const name = input.name.trim();
   // Hashed before the transaction opens: no connection is held for the hash's 50 ms.
@@ -72,8 +78,13 @@ export async function signUp(scope: Scope, deps: Deps, input: SignUpInput): Prom
 }
 
 export async function logIn(scope: Scope, deps: Deps, input: LogInInput): Promise<Tokens> {
-  const user = await scope.em.findOne(UserEntity, { email: normalizeEmail(input.email) }, { populate: ['passwordHash'] });
+  const email = normalizeEmail(input.email);
+  // Counted as a failure before the hash, so a refused attempt (a locked email, even with the
+  // right password, or an address past its failures) costs no argon2 and parallel ones cannot slip by.
+  await deps.throttle.logInAttempt(email, scope.request.ip);
+  const user = await scope.em.findOne(UserEntity, { email }, { populate: ['passwordHash'] });
   if (!(await verifyPassword(user?.passwordHash, input.password)) || !user) throw unauthenticated(INVALID_CREDENTIALS);
+  await deps.throttle.loggedIn(email, scope.request.ip);
   const { session, refreshToken } = await mutate(scope, async (tx) => {
     const opened = openSession(tx, deps, user.id, user.lastOrgId);
     tx.audit({ action: 'session.logIn', actor: userActor(user.id), orgId: user.lastOrgId, target: sessionTarget(opened.session), after: { activeOrgId: user.lastOrgId } });
@@ -125,8 +136,10 @@ async function revokeStolen(scope: Scope, presentedHash: string) {
   if (!stolen) return;
   await mutate(scope, async (tx) => {
     const revokedAt = tx.clock.now();
-    // A concurrent reuse revoked it first: nothing to write or audit here (a write-less mutate would fail).
-    if (!(await tx.em.nativeUpdate(SessionEntity, { id: stolen.id, revokedAt: null }, { revokedAt }))) throw unauthenticated(INVALID_REFRESH);
+    const revoked = await tx.em.nativeUpdate(SessionEntity, { id: stolen.id, revokedAt: null }, { revokedAt });
+    // A concurrent reuse of the same token revoked it first: nothing written, nothing to audit, and
+    // returning would fail the mutation for want of an audit entry (INTERNAL_SERVER_ERROR).
+    if (!revoked) throw unauthenticated(INVALID_REFRESH);
     tx.audit({
       action: 'session.revoke',
       actor: userActor(stolen.userId),
