@@ -14,28 +14,43 @@ const { seedTenant } = require('./lib/tenant');
 const { QUERIES } = require('./queries');
 
 const OPTIONS = {
-  baselineRef: { env: 'BASELINE_REF', default: '', help: 'the commit (any git ref) to compare with: checked out into a temporary worktree, npm ci, npm run build, removed afterwards' },
+  baselineRef: {
+    env: 'BASELINE_REF',
+    default: '',
+    help: 'the commit (any git ref) to compare with: checked out into a temporary worktree, npm ci, npm run build, removed afterwards',
+  },
   baselineDir: { env: 'BASELINE_DIR', default: '', help: 'instead of BASELINE_REF: an already built checkout to compare with (kept)' },
   duration: { env: 'DURATION', default: 10, help: 'measured seconds per run (one side, one connection count)' },
   warmup: { env: 'WARMUP', default: 2, help: 'seconds of the same load, not measured, right before each run' },
-  order: { env: 'ORDER', default: 'fixed', help: 'fixed: the measured side first in every round; alternate: first in odd rounds, second in even ones' },
+  order: {
+    env: 'ORDER',
+    default: 'fixed',
+    help: 'fixed: the measured side first in every round; alternate: first in odd rounds, second in even ones',
+  },
   prime: { env: 'PRIME', default: 5, help: 'seconds of unmeasured load per target and operation before the first round (JIT warm-up)' },
   idle: { env: 'IDLE', default: 5, help: 'seconds with no load before the first run, to read what each process costs idle' },
   rounds: { env: 'ROUNDS', default: 3, help: 'rounds; each runs every connection count on current, then on baseline' },
   connections: { env: 'CONNECTIONS', default: '10,50', list: true, help: 'autocannon connections, comma-separated' },
   name: { env: 'RESULT_NAME', default: '', help: 'result file name (default: mutation-cost, with the non-default options appended)' },
-  report: { env: 'REPORT', default: '', help: 'Markdown report path (default: docs/bench/mutation-cost.md for the default options, else bench/results/<name>.md)' },
+  report: {
+    env: 'REPORT',
+    default: '',
+    help: 'Markdown report path (default: docs/bench/mutation-cost.md for the default options, else bench/results/<name>.md)',
+  },
 };
 
 function finishOptions(opts) {
-  if (!opts.baselineRef === !opts.baselineDir) throw new Error('mutation-cost needs exactly one of BASELINE_REF=<git ref> or BASELINE_DIR=<built checkout>');
+  if (!opts.baselineRef === !opts.baselineDir)
+    throw new Error('mutation-cost needs exactly one of BASELINE_REF=<git ref> or BASELINE_DIR=<built checkout>');
   opts.connections = opts.connections.map(Number);
-  if (opts.connections.some((c) => !Number.isInteger(c) || c < 1 || c > 1000)) throw new Error('CONNECTIONS must be integers from 1 to 1000');
+  if (opts.connections.some((c) => !Number.isInteger(c) || c < 1 || c > 1000))
+    throw new Error('CONNECTIONS must be integers from 1 to 1000');
   if (opts.rounds < 1 || opts.duration <= 0) throw new Error('ROUNDS must be at least 1 and DURATION positive');
   if (!['fixed', 'alternate'].includes(opts.order)) throw new Error('ORDER must be fixed or alternate');
   if (opts.baselineDir) {
     opts.baselineDir = path.resolve(opts.baselineDir);
-    if (!fs.existsSync(path.join(opts.baselineDir, 'gateway', 'dist', 'main.js'))) throw new Error(`${opts.baselineDir} is not a built checkout (no gateway/dist/main.js)`);
+    if (!fs.existsSync(path.join(opts.baselineDir, 'gateway', 'dist', 'main.js')))
+      throw new Error(`${opts.baselineDir} is not a built checkout (no gateway/dist/main.js)`);
   }
 }
 
@@ -61,10 +76,16 @@ async function run(opts, log) {
     current = await startStack({ label: 'bench-current' });
     old = await startStack({ label: 'bench-baseline', root: baseline.dir });
     log(`both up (gateways: current pid ${current.pids.gateway}, baseline pid ${old.pids.gateway}); seeding a tenant in each`);
-    const tenants = { current: await seedTenant(current.url, { name: 'current', prompts: 0 }), baseline: await seedTenant(old.url, { name: 'baseline', prompts: 0 }) };
+    const tenants = {
+      current: await seedTenant(current.url, { name: 'current', prompts: 0 }),
+      baseline: await seedTenant(old.url, { name: 'baseline', prompts: 0 }),
+    };
 
     const pids = {};
-    for (const [side, stack] of [['current', current], ['baseline', old]]) {
+    for (const [side, stack] of [
+      ['current', current],
+      ['baseline', old],
+    ]) {
       for (const name of ['gateway', ...SUBGRAPHS]) pids[`${side}:${name}`] = stack.pids[name];
     }
     const databases = { current: new URL(current.databaseUrl).pathname.slice(1), baseline: new URL(old.databaseUrl).pathname.slice(1) };
@@ -80,11 +101,41 @@ async function run(opts, log) {
     const ops = { recordMetric: QUERIES.Q3 };
     await checkAll(targets, ops);
     const idle = opts.idle > 0 ? await idleCpu({ pids, databases, seconds: opts.idle }) : null;
-    if (idle) log(`idle for ${opts.idle}s: ${Object.entries(idle).map(([k, v]) => `${k} ${v}%`).join(', ')}`);
-    const runs = await runRounds({ targets, ops, connections: opts.connections, rounds: opts.rounds, duration: opts.duration, warmup: opts.warmup, prime: opts.prime, order: opts.order, pids, databases, log });
-    const cells = opts.connections.map((c) => ({ connections: c, ...compareCell(runs.filter((r) => r.connections === c), 'current', 'baseline') }));
+    if (idle)
+      log(
+        `idle for ${opts.idle}s: ${Object.entries(idle)
+          .map(([k, v]) => `${k} ${v}%`)
+          .join(', ')}`,
+      );
+    const runs = await runRounds({
+      targets,
+      ops,
+      connections: opts.connections,
+      rounds: opts.rounds,
+      duration: opts.duration,
+      warmup: opts.warmup,
+      prime: opts.prime,
+      order: opts.order,
+      pids,
+      databases,
+      log,
+    });
+    const cells = opts.connections.map((c) => ({
+      connections: c,
+      ...compareCell(
+        runs.filter((r) => r.connections === c),
+        'current',
+        'baseline',
+      ),
+    }));
     return {
-      baseline: { ref: baseline.ref ?? null, commit: baseline.commit, subject: baseline.subject, builtHere: baseline.builtHere, dir: baseline.builtHere ? null : baseline.dir },
+      baseline: {
+        ref: baseline.ref ?? null,
+        commit: baseline.commit,
+        subject: baseline.subject,
+        builtHere: baseline.builtHere,
+        dir: baseline.builtHere ? null : baseline.dir,
+      },
       operation: { query: QUERIES.Q3.query },
       backgroundMachineBusyPercent: background,
       idleCpuPercentOfOneCore: idle,

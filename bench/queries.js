@@ -18,7 +18,8 @@ const QUERIES = {
     check: (d) => (Array.isArray(d?.plans) && d.plans.length > 0 && d.plans.every((p) => typeof p.name === 'string') ? null : 'no plans'),
   },
   Q2: {
-    title: 'me → memberships → organization → subscription → plan, and 20 prompts with createdBy { email } (accounts, billing, ai-platform)',
+    title:
+      'me → memberships → organization → subscription → plan, and 20 prompts with createdBy { email } (accounts, billing, ai-platform)',
     query:
       '{ me { memberships { organization { subscription { plan { name } } } } } prompts(first: 20) { edges { node { name createdBy { email } } } } }',
     auth: true,
@@ -27,7 +28,8 @@ const QUERIES = {
       if (!Array.isArray(ms) || !ms.length) return 'no memberships';
       if (!ms.every((m) => typeof m.organization?.subscription?.plan?.name === 'string')) return 'a membership without its plan';
       const edges = d.prompts?.edges;
-      if (!Array.isArray(edges) || edges.length !== Math.min(20, tenant.prompts)) return `${edges?.length} prompts, expected ${Math.min(20, tenant.prompts)}`;
+      if (!Array.isArray(edges) || edges.length !== Math.min(20, tenant.prompts))
+        return `${edges?.length} prompts, expected ${Math.min(20, tenant.prompts)}`;
       if (!edges.every((e) => e.node?.createdBy?.email === tenant.email)) return 'a prompt without createdBy.email';
       return null;
     },
@@ -43,15 +45,27 @@ const QUERIES = {
 const OPTIONS = {
   duration: { env: 'DURATION', default: 10, help: 'measured seconds per run (one target, one query, one connection count)' },
   warmup: { env: 'WARMUP', default: 2, help: 'seconds of the same load, not measured, right before each run' },
-  order: { env: 'ORDER', default: 'fixed', help: 'fixed: the measured side first in every round; alternate: first in odd rounds, second in even ones' },
+  order: {
+    env: 'ORDER',
+    default: 'fixed',
+    help: 'fixed: the measured side first in every round; alternate: first in odd rounds, second in even ones',
+  },
   prime: { env: 'PRIME', default: 5, help: 'seconds of unmeasured load per target and operation before the first round (JIT warm-up)' },
   idle: { env: 'IDLE', default: 5, help: 'seconds with no load before the first run, to read what each process costs idle' },
   rounds: { env: 'ROUNDS', default: 3, help: 'rounds; each runs every query × connections on Lattice, then on stock' },
   connections: { env: 'CONNECTIONS', default: '10,50', list: true, help: 'autocannon connections, comma-separated' },
   queries: { env: 'QUERIES', default: 'Q1,Q2,Q3', list: true, help: `which operations (${Object.keys(QUERIES).join(', ')})` },
-  stockFetcher: { env: 'STOCK_FETCHER', default: 'default', help: "the stock reference's subgraph fetcher: default (Apollo's make-fetch-happen) or node (Node's fetch, as Lattice)" },
+  stockFetcher: {
+    env: 'STOCK_FETCHER',
+    default: 'default',
+    help: "the stock reference's subgraph fetcher: default (Apollo's make-fetch-happen) or node (Node's fetch, as Lattice)",
+  },
   name: { env: 'RESULT_NAME', default: '', help: 'result file name (default: queries, with the non-default options appended)' },
-  report: { env: 'REPORT', default: '', help: 'Markdown report path (default: docs/bench/queries.md for the default options, else bench/results/<name>.md)' },
+  report: {
+    env: 'REPORT',
+    default: '',
+    help: 'Markdown report path (default: docs/bench/queries.md for the default options, else bench/results/<name>.md)',
+  },
 };
 
 /** Start the stock reference next to `stack`, its principal signed once (valid for a day). */
@@ -61,13 +75,23 @@ async function startStock(stack, tenant, fetcher) {
   const port = await testing().freePort();
   const url = `http://127.0.0.1:${port}/graphql`;
   const probe = async (u) => {
-    const res = await fetch(u, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ __typename }"}', signal: AbortSignal.timeout(2000) });
+    const res = await fetch(u, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"query":"{ __typename }"}',
+      signal: AbortSignal.timeout(2000),
+    });
     return res.ok;
   };
   await stack.spawnExtra(
     'stock',
     path.join(__dirname, 'lib', 'stock-gateway.js'),
-    { STOCK_PORT: String(port), STOCK_SUPERGRAPH: path.join(ROOT, 'supergraph.graphql'), STOCK_PRINCIPAL_TOKEN: token, STOCK_FETCHER: fetcher },
+    {
+      STOCK_PORT: String(port),
+      STOCK_SUPERGRAPH: path.join(ROOT, 'supergraph.graphql'),
+      STOCK_PRINCIPAL_TOKEN: token,
+      STOCK_FETCHER: fetcher,
+    },
     url,
     probe,
   );
@@ -89,7 +113,9 @@ async function run(opts, log) {
     log(`stack up (gateway pid ${stack.pids.gateway}); seeding a tenant through the gateway`);
     const tenant = await seedTenant(stack.url, { name: 'bench', prompts: 20, metrics: 3 });
     const stock = await startStock(stack, tenant, opts.stockFetcher);
-    log(`stock @apollo/gateway reference up (pid ${stack.pids.stock}, fetcher ${opts.stockFetcher})${stock.added.length ? `; principal gained ${stock.added.join(', ')}` : ''}`);
+    log(
+      `stock @apollo/gateway reference up (pid ${stack.pids.stock}, fetcher ${opts.stockFetcher})${stock.added.length ? `; principal gained ${stock.added.join(', ')}` : ''}`,
+    );
 
     const targets = [
       {
@@ -100,7 +126,14 @@ async function run(opts, log) {
         roles: { gateway: 'gateway', postgres: 'postgres:bench' },
         idle: ['stock'],
       },
-      { name: 'stock', url: stock.url, headers: () => ({}), tenant, roles: { gateway: 'stock', postgres: 'postgres:bench' }, idle: ['gateway'] },
+      {
+        name: 'stock',
+        url: stock.url,
+        headers: () => ({}),
+        tenant,
+        roles: { gateway: 'stock', postgres: 'postgres:bench' },
+        idle: ['gateway'],
+      },
     ];
     const pids = { gateway: stack.pids.gateway, stock: stack.pids.stock };
     for (const s of SUBGRAPHS) pids[s] = stack.pids[s];
@@ -109,15 +142,49 @@ async function run(opts, log) {
     // Every target answers every operation correctly before anything is measured.
     await checkAll(targets, ops);
     const idle = opts.idle > 0 ? await idleCpu({ pids, databases, seconds: opts.idle }) : null;
-    if (idle) log(`idle for ${opts.idle}s: ${Object.entries(idle).map(([k, v]) => `${k} ${v}%`).join(', ')}`);
-    const runs = await runRounds({ targets, ops, connections, rounds: opts.rounds, duration: opts.duration, warmup: opts.warmup, prime: opts.prime, order: opts.order, pids, databases, log });
+    if (idle)
+      log(
+        `idle for ${opts.idle}s: ${Object.entries(idle)
+          .map(([k, v]) => `${k} ${v}%`)
+          .join(', ')}`,
+      );
+    const runs = await runRounds({
+      targets,
+      ops,
+      connections,
+      rounds: opts.rounds,
+      duration: opts.duration,
+      warmup: opts.warmup,
+      prime: opts.prime,
+      order: opts.order,
+      pids,
+      databases,
+      log,
+    });
 
     const cells = [];
-    for (const key of opts.queries) for (const c of connections) cells.push({ query: key, connections: c, ...compareCell(runs.filter((r) => r.query === key && r.connections === c), 'lattice', 'stock') });
+    for (const key of opts.queries)
+      for (const c of connections)
+        cells.push({
+          query: key,
+          connections: c,
+          ...compareCell(
+            runs.filter((r) => r.query === key && r.connections === c),
+            'lattice',
+            'stock',
+          ),
+        });
     return {
-      queries: Object.fromEntries(opts.queries.map((k) => [k, { title: QUERIES[k].title, query: QUERIES[k].query, auth: QUERIES[k].auth }])),
+      queries: Object.fromEntries(
+        opts.queries.map((k) => [k, { title: QUERIES[k].title, query: QUERIES[k].query, auth: QUERIES[k].auth }]),
+      ),
       tenant: { prompts: tenant.prompts, metricsSeeded: 3, role: 'OWNER' },
-      stock: { fetcher: opts.stockFetcher, principal: { ...stock.principal, sub: '<user id>', org: '<org id>', memberships: '[{ org, role: OWNER }]' }, principalFieldsAdded: stock.added, principalTokenTtlSeconds: 24 * 3600 },
+      stock: {
+        fetcher: opts.stockFetcher,
+        principal: { ...stock.principal, sub: '<user id>', org: '<org id>', memberships: '[{ org, role: OWNER }]' },
+        principalFieldsAdded: stock.added,
+        principalTokenTtlSeconds: 24 * 3600,
+      },
       backgroundMachineBusyPercent: background,
       idleCpuPercentOfOneCore: idle,
       cells,

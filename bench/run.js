@@ -16,21 +16,32 @@ const DEFAULT_BENCHMARKS = ['subscriptions'];
 
 const SUBSCRIPTION_OPTIONS = {
   clients: { env: 'CLIENTS', default: 1000, help: 'subscribed clients in the fanout scenarios' },
-  crossClients: { env: 'CROSS_CLIENTS', default: 100, help: 'subscribed clients in the cross scenarios (recordedBy from accounts; 0 skips them)' },
+  crossClients: {
+    env: 'CROSS_CLIENTS',
+    default: 100,
+    help: 'subscribed clients in the cross scenarios (recordedBy from accounts; 0 skips them)',
+  },
   rate: { env: 'RATE', default: 20, help: 'events published per second in total (round-robin over the organizations)' },
   duration: { env: 'DURATION', default: 30, help: 'measured seconds per scenario' },
   warmup: { env: 'WARMUP', default: 5, help: 'seconds of publishing before the window (and until every client has had an event)' },
   settleMs: { env: 'SETTLE_MS', default: 250, help: 'the warm-up goes on until the p99 latency of the last second is under this' },
   orgs: { env: 'ORGS', default: 10, help: 'organizations the clients are spread over' },
-  baseline: { env: 'BASELINE', default: 3, help: 'seconds of publishing with no subscriber first, to measure what the mutations alone cost' },
+  baseline: {
+    env: 'BASELINE',
+    default: 3,
+    help: 'seconds of publishing with no subscriber first, to measure what the mutations alone cost',
+  },
   grace: { env: 'GRACE', default: 2, help: 'seconds after the window for the last events to arrive' },
   workers: { env: 'WORKERS', default: 0, help: 'client worker processes (0: one per 1,000 clients)' },
   connectBatch: { env: 'CONNECT_BATCH', default: 50, help: 'clients connecting at once per worker' },
-  scenarios: { env: 'SCENARIOS', default: 'fanout,fanout-shared,cross', help: 'which scenarios, comma-separated (fanout, fanout-shared, cross, cross-shared)' },
+  scenarios: {
+    env: 'SCENARIOS',
+    default: 'fanout,fanout-shared,cross',
+    help: 'which scenarios, comma-separated (fanout, fanout-shared, cross, cross-shared)',
+  },
   profile: { env: 'PROFILE', default: 0, help: '1: CPU-profile the gateway during the window (slower; separate result file)' },
   name: { env: 'RESULT_NAME', default: '', help: 'result file name (default: subscriptions, with the non-default options appended)' },
 };
-
 
 /**
  * Every benchmark: its options, how its options are finished and checked, the name of its result
@@ -42,7 +53,10 @@ const BENCHMARKS = {
     load: () => require('./subscriptions'),
     options: () => SUBSCRIPTION_OPTIONS,
     finish: (opts) => {
-      opts.scenarios = String(opts.scenarios).split(',').map((s) => s.trim()).filter(Boolean);
+      opts.scenarios = String(opts.scenarios)
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
       opts.profile = !!opts.profile;
       if (opts.rate <= 0 || opts.duration <= 0 || opts.orgs < 1) throw new Error('RATE and DURATION must be positive, ORGS at least 1');
       // Frames whose inclusive time the profile summary reports.
@@ -108,7 +122,9 @@ function parseOptions(argv, env) {
   const benchmarks = positional.length ? positional : DEFAULT_BENCHMARKS;
   for (const b of benchmarks) if (!BENCHMARKS[b]) throw new Error(`unknown benchmark ${b} (known: ${Object.keys(BENCHMARKS).join(', ')})`);
   const known = new Set(benchmarks.flatMap((b) => Object.keys(BENCHMARKS[b].options())));
-  for (const key of Object.keys(cli)) if (!known.has(key)) throw new Error(`unknown option --${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} for ${benchmarks.join(', ')}`);
+  for (const key of Object.keys(cli))
+    if (!known.has(key))
+      throw new Error(`unknown option --${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} for ${benchmarks.join(', ')}`);
   const perBenchmark = {};
   if (!help) {
     for (const b of benchmarks) {
@@ -121,7 +137,11 @@ function parseOptions(argv, env) {
           if (!Number.isFinite(n) || n < 0) throw new Error(`${o.env} must be a non-negative number, got ${raw}`);
           opts[key] = n;
         } else opts[key] = raw;
-        if (o.list) opts[key] = String(opts[key]).split(',').map((s) => s.trim()).filter(Boolean);
+        if (o.list)
+          opts[key] = String(opts[key])
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean);
       }
       BENCHMARKS[b].finish?.(opts);
       perBenchmark[b] = opts;
@@ -131,7 +151,8 @@ function parseOptions(argv, env) {
 }
 
 /** The option as its environment variable holds it. */
-const envValue = (opts, key) => (Array.isArray(opts[key]) ? opts[key].join(',') : typeof opts[key] === 'boolean' ? Number(opts[key]) : opts[key]);
+const envValue = (opts, key) =>
+  Array.isArray(opts[key]) ? opts[key].join(',') : typeof opts[key] === 'boolean' ? Number(opts[key]) : opts[key];
 
 /** `<benchmark>` for the defaults; otherwise with the options that differ, e.g. queries-duration3-rounds1. */
 function genericResultName(benchmark, opts, options, skip = []) {
@@ -164,7 +185,12 @@ function gitState() {
   try {
     const git = (...args) => execFileSync('git', args, { cwd: path.join(__dirname, '..'), encoding: 'utf8' }).trim();
     const changed = git('status', '--porcelain', '--', '.', ':!bench', ':!docs/bench').split('\n').filter(Boolean);
-    return { commit: git('rev-parse', 'HEAD'), subject: git('log', '-1', '--format=%s'), branch: git('rev-parse', '--abbrev-ref', 'HEAD'), uncommittedChanges: changed };
+    return {
+      commit: git('rev-parse', 'HEAD'),
+      subject: git('log', '-1', '--format=%s'),
+      branch: git('rev-parse', '--abbrev-ref', 'HEAD'),
+      uncommittedChanges: changed,
+    };
   } catch {
     return null;
   }

@@ -31,10 +31,34 @@ const LIVE_WITH_USER = `subscription { metricRecorded(name: "${METRIC}") { value
  * per event for all of them.
  */
 const SCENARIOS = {
-  fanout: { title: 'monitoring-only fields, a session per client', query: LIVE, clients: (o) => o.clients, sessions: 'client', entity: false },
-  'fanout-shared': { title: 'monitoring-only fields, one session per organization', query: LIVE, clients: (o) => o.clients, sessions: 'organization', entity: false },
-  cross: { title: 'recordedBy { email } from accounts, a session per client', query: LIVE_WITH_USER, clients: (o) => o.crossClients, sessions: 'client', entity: true },
-  'cross-shared': { title: 'recordedBy { email } from accounts, one session per organization', query: LIVE_WITH_USER, clients: (o) => o.crossClients, sessions: 'organization', entity: true },
+  fanout: {
+    title: 'monitoring-only fields, a session per client',
+    query: LIVE,
+    clients: (o) => o.clients,
+    sessions: 'client',
+    entity: false,
+  },
+  'fanout-shared': {
+    title: 'monitoring-only fields, one session per organization',
+    query: LIVE,
+    clients: (o) => o.clients,
+    sessions: 'organization',
+    entity: false,
+  },
+  cross: {
+    title: 'recordedBy { email } from accounts, a session per client',
+    query: LIVE_WITH_USER,
+    clients: (o) => o.crossClients,
+    sessions: 'client',
+    entity: true,
+  },
+  'cross-shared': {
+    title: 'recordedBy { email } from accounts, one session per organization',
+    query: LIVE_WITH_USER,
+    clients: (o) => o.crossClients,
+    sessions: 'organization',
+    entity: true,
+  },
 };
 const RECORD = `mutation($i: RecordMetricInput!) { recordMetric(input: $i) { value } }`;
 
@@ -100,7 +124,19 @@ function startPublisher(url, orgs, rate, events) {
     if (stopped) return;
     const org = orgs[seq % orgs.length];
     const t0 = now();
-    const event = { seq, org: org.index, t0, ok: false, error: null, responseMs: NaN, redisAt: NaN, probeAt: NaN, first: Infinity, last: -Infinity, count: 0 };
+    const event = {
+      seq,
+      org: org.index,
+      t0,
+      ok: false,
+      error: null,
+      responseMs: NaN,
+      redisAt: NaN,
+      probeAt: NaN,
+      first: Infinity,
+      last: -Infinity,
+      count: 0,
+    };
     events.set(t0, event);
     seq++;
     const p = fetch(url, {
@@ -134,10 +170,14 @@ function cpuSnapshot(pids, shared = false) {
   const snap = { at: now(), machine: machineCpu(), processes: {} };
   // PostgreSQL and Redis serve the whole machine; read for the window only (a /proc scan).
   if (shared) snap.shared = { postgres: cpuByCommand(['postgres']), redis: cpuByCommand(['redis-server']) };
-  for (const [name, pid] of Object.entries(pids)) snap.processes[name] = name === 'bench' ? (() => {
-    const u = process.cpuUsage();
-    return (u.user + u.system) / 1e6;
-  })() : cpuSeconds(pid);
+  for (const [name, pid] of Object.entries(pids))
+    snap.processes[name] =
+      name === 'bench'
+        ? (() => {
+            const u = process.cpuUsage();
+            return (u.user + u.system) / 1e6;
+          })()
+        : cpuSeconds(pid);
   return snap;
 }
 
@@ -149,7 +189,11 @@ async function memory(stack, names, gc) {
   const out = {};
   for (const n of names) {
     const metrics = await testing().scrapeMetrics(new URL('/metrics', stack.urls[n]).toString());
-    out[n] = { rss: rssBytes(stack.pids[n]), heapUsed: metrics.nodejs_heap_size_used_bytes, external: metrics.nodejs_external_memory_bytes };
+    out[n] = {
+      rss: rssBytes(stack.pids[n]),
+      heapUsed: metrics.nodejs_heap_size_used_bytes,
+      external: metrics.nodejs_external_memory_bytes,
+    };
   }
   return out;
 }
@@ -172,7 +216,12 @@ async function runScenario(key, opts, log) {
       const m = await testing().scrapeMetrics(metricsUrl);
       return { upstream: m.lattice_gateway_upstream_subscriptions, connections: m.lattice_gateway_websocket_connections };
     };
-    const orgs = await Promise.all(Array.from({ length: orgCount }, async (_, index) => ({ index, ...(await testing().onboard(stack.url, `bench-${key}-org${index}`)) })));
+    const orgs = await Promise.all(
+      Array.from({ length: orgCount }, async (_, index) => ({
+        index,
+        ...(await testing().onboard(stack.url, `bench-${key}-org${index}`)),
+      })),
+    );
 
     // A plain Redis subscriber on the same channels: when the monitoring subgraph's publish reached Redis.
     const events = new Map(); // value (= send time) → event
@@ -188,7 +237,14 @@ async function runScenario(key, opts, log) {
 
     const workerCount = opts.workers || Math.max(1, Math.ceil(clients / 1000));
     for (let i = 0; i < workerCount; i++) workers.push(forkWorker());
-    const pids = { gateway: stack.pids.gateway, monitoring: stack.pids.monitoring, accounts: stack.pids.accounts, billing: stack.pids.billing, 'ai-platform': stack.pids['ai-platform'], bench: process.pid };
+    const pids = {
+      gateway: stack.pids.gateway,
+      monitoring: stack.pids.monitoring,
+      accounts: stack.pids.accounts,
+      billing: stack.pids.billing,
+      'ai-platform': stack.pids['ai-platform'],
+      bench: process.pid,
+    };
     workers.forEach((w, i) => (pids[`client-worker-${i}`] = w.pid));
 
     // The publisher alone first: what the mutations cost without subscribers (and a warm JIT).
@@ -210,7 +266,8 @@ async function runScenario(key, opts, log) {
         sendToRedisMs: summarize(sent.filter((e) => Number.isFinite(e.redisAt)).map((e) => e.redisAt - e.t0)),
         mutationResponseMs: summarize(sent.map((e) => e.responseMs)),
       };
-      for (const name of ['gateway', 'monitoring', 'accounts']) baseline.cpuPercentOfOneCore[name] = round((100 * (b1.processes[name] - b0.processes[name])) / seconds, 1);
+      for (const name of ['gateway', 'monitoring', 'accounts'])
+        baseline.cpuPercentOfOneCore[name] = round((100 * (b1.processes[name] - b0.processes[name])) / seconds, 1);
     }
 
     await sleep(1000);
@@ -228,7 +285,12 @@ async function runScenario(key, opts, log) {
     const tokens = await Promise.all(
       clientOrg.map(async (org) => {
         if (sc.sessions === 'organization') return orgs[org].accessToken;
-        const { sub, org: active, role, memberships } = JSON.parse(Buffer.from(orgs[org].accessToken.split('.')[1], 'base64url').toString());
+        const {
+          sub,
+          org: active,
+          role,
+          memberships,
+        } = JSON.parse(Buffer.from(orgs[org].accessToken.split('.')[1], 'base64url').toString());
         return signer.sign({ sub, sid: randomUUID(), org: active, role, memberships });
       }),
     );
@@ -250,9 +312,16 @@ async function runScenario(key, opts, log) {
     const connectFailed = connected.reduce((n, c) => n + c.failed, 0);
     const acknowledgedMs = now() - connectStarted;
     // Identical subscriptions of one principal share an upstream one: expect one per session.
-    const subscribedGauges = await waitFor(gauges, (g) => g.connections === clients && g.upstream >= principals, 60_000, `${clients} connections and ${principals} upstream subscriptions`);
+    const subscribedGauges = await waitFor(
+      gauges,
+      (g) => g.connections === clients && g.upstream >= principals,
+      60_000,
+      `${clients} connections and ${principals} upstream subscriptions`,
+    );
     const subscribedMs = now() - connectStarted;
-    log(`  ${clients} connections acknowledged in ${(acknowledgedMs / 1000).toFixed(1)}s; ${subscribedGauges.upstream} upstream subscriptions open after ${(subscribedMs / 1000).toFixed(1)}s`);
+    log(
+      `  ${clients} connections acknowledged in ${(acknowledgedMs / 1000).toFixed(1)}s; ${subscribedGauges.upstream} upstream subscriptions open after ${(subscribedMs / 1000).toFixed(1)}s`,
+    );
     await sleep(1000);
     const subscribed = await memory(stack, ['gateway', 'monitoring'], true);
 
@@ -262,7 +331,13 @@ async function runScenario(key, opts, log) {
     for (const org of orgs) {
       const claims = JSON.parse(Buffer.from(org.accessToken.split('.')[1], 'base64url').toString());
       const principal = await signPrincipal(principalFromAccessClaims(claims), stack.internalTokenSecret);
-      const client = createClient({ url: stack.urls.monitoring.replace(/^http/, 'ws'), webSocketImpl: WsWebSocket, connectionParams: { principal }, lazy: true, retryAttempts: 0 });
+      const client = createClient({
+        url: stack.urls.monitoring.replace(/^http/, 'ws'),
+        webSocketImpl: WsWebSocket,
+        connectionParams: { principal },
+        lazy: true,
+        retryAttempts: 0,
+      });
       client.subscribe(
         { query: `subscription { metricRecorded(name: "${METRIC}") { value } }` },
         {
@@ -345,7 +420,10 @@ async function runScenario(key, opts, log) {
       profileSummary = summarizeProfile(file, { inclusive: opts.profileFrames });
       log(`  gateway CPU profile of the window: ${file}`);
     }
-    const endGauges = { upstream: endMetrics.lattice_gateway_upstream_subscriptions, connections: endMetrics.lattice_gateway_websocket_connections };
+    const endGauges = {
+      upstream: endMetrics.lattice_gateway_upstream_subscriptions,
+      connections: endMetrics.lattice_gateway_websocket_connections,
+    };
     await publisher.stop();
     await sleep(opts.grace * 1000);
     const end = await memory(stack, ['gateway', 'monitoring'], false);
@@ -356,10 +434,12 @@ async function runScenario(key, opts, log) {
     log('  disconnecting clients');
     const closeStarted = now();
     await Promise.all(workers.map((w) => w.call({ cmd: 'close' })));
-    const afterClose = await waitFor(gauges, (g) => g.upstream === 0 && g.connections === 0, 20_000, 'gauges back to 0').catch(async (err) => {
-      log(`  ${err.message}`);
-      return gauges();
-    });
+    const afterClose = await waitFor(gauges, (g) => g.upstream === 0 && g.connections === 0, 20_000, 'gauges back to 0').catch(
+      async (err) => {
+        log(`  ${err.message}`);
+        return gauges();
+      },
+    );
     const drainMs = now() - closeStarted;
 
     // ---- figures
@@ -481,7 +561,9 @@ async function runScenario(key, opts, log) {
       latencyMs: summarize(latency),
       breakdownMs: {
         sendToRedis: summarize(withRedis.map((e) => e.redisAt - e.t0)),
-        redisToMonitoringDone: summarize(publishedOk.filter((e) => Number.isFinite(e.redisAt) && Number.isFinite(e.probeAt)).map((e) => e.probeAt - e.redisAt)),
+        redisToMonitoringDone: summarize(
+          publishedOk.filter((e) => Number.isFinite(e.redisAt) && Number.isFinite(e.probeAt)).map((e) => e.probeAt - e.redisAt),
+        ),
         redisToClient: summarize(redisToClient),
         sendToLastClientOfEvent: summarize(complete.map((e) => e.last - e.t0)),
         firstToLastClientOfEvent: summarize(complete.map((e) => e.last - e.first)),
@@ -495,7 +577,11 @@ async function runScenario(key, opts, log) {
         ? round(((gatewayCpuSeconds - (baseline.cpuPercentOfOneCore.gateway / 100) * wall) * 1e6) / Math.max(1, delivered), 1)
         : null,
       monitoringCpuMicrosecondsPerDelivery: round((monitoringCpuSeconds * 1e6) / Math.max(1, delivered), 1),
-      memory: { gateway: mem('gateway'), monitoring: mem('monitoring'), note: 'before, subscribed and endAfterGc after a forced full GC (inspector); end (just after the window) without' },
+      memory: {
+        gateway: mem('gateway'),
+        monitoring: mem('monitoring'),
+        note: 'before, subscribed and endAfterGc after a forced full GC (inspector); end (just after the window) without',
+      },
       gauges: {
         beforeClients: gaugesBefore,
         subscribed: subscribedGauges,

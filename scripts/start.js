@@ -27,7 +27,9 @@ async function main() {
   const services = SERVICES.map(([name, file, color]) => ({ name, command: process.execPath, args: [file], color }));
   if (process.env.START_WEB !== 'false') services.push({ name: 'web', command: 'npm', args: ['run', 'dev', '-w', 'web'], color: 'white' });
   supervise(services, { cwd: root });
-  console.log(`\nLattice: gateway http://localhost:${config.GATEWAY_PORT}/graphql · console http://localhost:${process.env.WEB_PORT ?? 5173}\n`);
+  console.log(
+    `\nLattice: gateway http://localhost:${config.GATEWAY_PORT}/graphql · console http://localhost:${process.env.WEB_PORT ?? 5173}\n`,
+  );
 }
 
 main().catch((err) => {

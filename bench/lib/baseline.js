@@ -18,7 +18,11 @@ function step(cmd, args, cwd, logFile, timeoutMs) {
   return new Promise((resolve, reject) => {
     const fd = fs.openSync(logFile, 'a');
     fs.writeSync(fd, `\n$ ${cmd} ${args.join(' ')}\n`);
-    const child = spawn(cmd, args, { cwd, stdio: ['ignore', fd, fd], env: { ...process.env, npm_config_audit: 'false', npm_config_fund: 'false' } });
+    const child = spawn(cmd, args, {
+      cwd,
+      stdio: ['ignore', fd, fd],
+      env: { ...process.env, npm_config_audit: 'false', npm_config_fund: 'false' },
+    });
     fs.closeSync(fd);
     const timer = setTimeout(() => child.kill('SIGTERM'), timeoutMs);
     child.once('error', (err) => (clearTimeout(timer), reject(err)));

@@ -101,7 +101,9 @@ const handlers = {
     for (let i = 0; i < specs.length; i += batch) {
       const opened = specs.slice(i, i + batch).map((spec) => open(url, spec, query, entity));
       for (const o of opened) clients.push(o.state);
-      const results = await Promise.all(opened.map((o) => Promise.race([o.connected, new Promise((r) => setTimeout(() => r(false), 30_000))])));
+      const results = await Promise.all(
+        opened.map((o) => Promise.race([o.connected, new Promise((r) => setTimeout(() => r(false), 30_000))])),
+      );
       failed += results.filter((ok) => !ok).length;
     }
     return { ms: now() - started, failed };

@@ -18,27 +18,47 @@ function byRole(run, target) {
   const out = {};
   for (const role of ROLES) out[role] = c[target.roles[role] ?? role] ?? null;
   // Redis is left out of the total: the server is shared with other people's work on the machine.
-  out.productTotal = round(TOTAL_ROLES.reduce((a, role) => a + (out[role] ?? NaN), 0), 3);
+  out.productTotal = round(
+    TOTAL_ROLES.reduce((a, role) => a + (out[role] ?? NaN), 0),
+    3,
+  );
   out.loadGenerator = c.loadGenerator;
   return out;
 }
 
-const idleCpuPercent = (run, target) => round((target.idle ?? []).reduce((a, p) => a + (run.cpuPercentOfOneCore[p] ?? 0), 0), 1);
+const idleCpuPercent = (run, target) =>
+  round(
+    (target.idle ?? []).reduce((a, p) => a + (run.cpuPercentOfOneCore[p] ?? 0), 0),
+    1,
+  );
 
 /** One side of a cell over its rounds. */
 function aggregate(rs) {
   const cpuMsPerRequest = {};
-  for (const role of [...ROLES, 'productTotal', 'loadGenerator']) cpuMsPerRequest[role] = spread(rs.map((r) => r.cpuMsPerRequestByRole[role]));
+  for (const role of [...ROLES, 'productTotal', 'loadGenerator'])
+    cpuMsPerRequest[role] = spread(rs.map((r) => r.cpuMsPerRequestByRole[role]));
   return {
     rounds: rs.length,
-    requestsPerSecond: spread(rs.map((r) => r.requestsPerSecond), 1),
+    requestsPerSecond: spread(
+      rs.map((r) => r.requestsPerSecond),
+      1,
+    ),
     p50: spread(rs.map((r) => r.latencyMs.p50)),
     p97_5: spread(rs.map((r) => r.latencyMs.p97_5)),
     p99: spread(rs.map((r) => r.latencyMs.p99)),
     cpuMsPerRequest,
-    gatewayCpuPercentOfOneCore: spread(rs.map((r) => r.gatewayCpuPercentOfOneCore), 1),
-    idleSideCpuPercentOfOneCore: spread(rs.map((r) => r.idleSideCpuPercentOfOneCore), 1),
-    machineBusyPercent: spread(rs.map((r) => r.machineBusyPercentOfAllCores), 1),
+    gatewayCpuPercentOfOneCore: spread(
+      rs.map((r) => r.gatewayCpuPercentOfOneCore),
+      1,
+    ),
+    idleSideCpuPercentOfOneCore: spread(
+      rs.map((r) => r.idleSideCpuPercentOfOneCore),
+      1,
+    ),
+    machineBusyPercent: spread(
+      rs.map((r) => r.machineBusyPercentOfAllCores),
+      1,
+    ),
     successful: rs.reduce((n, r) => n + r.successful, 0),
     non2xx: rs.reduce((n, r) => n + r.non2xx, 0),
     graphqlErrors: rs.reduce((n, r) => n + r.graphqlErrors, 0),
@@ -54,7 +74,11 @@ function compareCell(runs, a, b) {
   const A = side(a);
   const B = side(b);
   const pairs = A.map((x) => [x, B.find((y) => y.round === x.round)]).filter(([, y]) => y);
-  const ratio = (f) => spread(pairs.map(([x, y]) => (f(y) ? f(x) / f(y) : NaN)), 3);
+  const ratio = (f) =>
+    spread(
+      pairs.map(([x, y]) => (f(y) ? f(x) / f(y) : NaN)),
+      3,
+    );
   const ratios = {
     requestsPerSecond: ratio((r) => r.requestsPerSecond),
     p50: ratio((r) => r.latencyMs.p50),

@@ -38,7 +38,8 @@ function cpuBetween(a, b) {
   // PostgreSQL: all of it (other people's databases and the server's own processes included), and
   // the backends of each of the benchmark's databases (pool connections opened meanwhile included).
   out.postgresServer = cpuDeltaIncludingNew(a.postgres, b.postgres);
-  for (const [label, db] of Object.entries(a.databaseLabels)) out[`postgres:${label}`] = cpuDeltaIncludingNew(a.databases[db], b.databases[db]);
+  for (const [label, db] of Object.entries(a.databaseLabels))
+    out[`postgres:${label}`] = cpuDeltaIncludingNew(a.databases[db], b.databases[db]);
   out.redis = cpuDelta(a.redis, b.redis);
   out.loadGenerator = b.loadGenerator - a.loadGenerator;
   return out;
@@ -111,7 +112,11 @@ async function runLoad({ url, headers = {}, body, connections, durationSeconds, 
   return {
     connections,
     seconds: round(seconds, 2),
-    requests: ok + Object.entries(statusCounts).filter(([c]) => c < 200 || c >= 300).reduce((n, [, v]) => n + v, 0),
+    requests:
+      ok +
+      Object.entries(statusCounts)
+        .filter(([c]) => c < 200 || c >= 300)
+        .reduce((n, [, v]) => n + v, 0),
     successful: good,
     requestsPerSecond: round(good / seconds, 1),
     latencyMs: { p50: pct(50), p90: pct(90), p97_5: pct(97.5), p99: pct(99), max: pct(100) },
@@ -128,7 +133,10 @@ async function runLoad({ url, headers = {}, body, connections, durationSeconds, 
     errorSamples,
     cpuMsPerRequest,
     cpuPercentOfOneCore,
-    machineBusyPercentOfAllCores: round((100 * (after.machine.busy - before.machine.busy)) / (after.machine.total - before.machine.total), 1),
+    machineBusyPercentOfAllCores: round(
+      (100 * (after.machine.busy - before.machine.busy)) / (after.machine.total - before.machine.total),
+      1,
+    ),
   };
 }
 
@@ -140,7 +148,10 @@ async function idleCpu({ pids, databases = {}, seconds }) {
   const wall = (after.at - before.at) / 1000;
   const out = {};
   for (const [name, s] of Object.entries(cpuBetween(before, after))) out[name] = round((100 * s) / wall, 1);
-  out.machineBusyPercentOfAllCores = round((100 * (after.machine.busy - before.machine.busy)) / (after.machine.total - before.machine.total), 1);
+  out.machineBusyPercentOfAllCores = round(
+    (100 * (after.machine.busy - before.machine.busy)) / (after.machine.total - before.machine.total),
+    1,
+  );
   return out;
 }
 

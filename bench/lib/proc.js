@@ -118,4 +118,14 @@ function machine() {
   };
 }
 
-module.exports = { cpuSeconds, cpuByCommand, cpuDelta, cpuDeltaIncludingNew, postgresBackendCpu, rssBytes, machineCpu, machine, ticksPerSecond };
+module.exports = {
+  cpuSeconds,
+  cpuByCommand,
+  cpuDelta,
+  cpuDeltaIncludingNew,
+  postgresBackendCpu,
+  rssBytes,
+  machineCpu,
+  machine,
+  ticksPerSecond,
+};

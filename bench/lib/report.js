@@ -9,11 +9,23 @@ const { ROLES } = require('./compare');
 const AA_RESULT = path.join(__dirname, '..', 'results', 'mutation-cost-aa.json');
 
 const num = (v, digits) =>
-  v === null || v === undefined || !Number.isFinite(v) ? '—' : v.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  v === null || v === undefined || !Number.isFinite(v)
+    ? '—'
+    : v.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 /** "median (min–max)" of a spread. */
-const mmm = (s, digits) => (s?.median === null || s?.median === undefined ? '—' : s.n > 1 ? `${num(s.median, digits)} (${num(s.min, digits)}–${num(s.max, digits)})` : num(s.median, digits));
+const mmm = (s, digits) =>
+  s?.median === null || s?.median === undefined
+    ? '—'
+    : s.n > 1
+      ? `${num(s.median, digits)} (${num(s.min, digits)}–${num(s.max, digits)})`
+      : num(s.median, digits);
 /** "min / median / max" of a ratio spread. */
-const ratio = (s) => (s?.median === null || s?.median === undefined ? '—' : s.n > 1 ? `${num(s.min, 2)} / **${num(s.median, 2)}** / ${num(s.max, 2)}` : `**${num(s.median, 2)}**`);
+const ratio = (s) =>
+  s?.median === null || s?.median === undefined
+    ? '—'
+    : s.n > 1
+      ? `${num(s.min, 2)} / **${num(s.median, 2)}** / ${num(s.max, 2)}`
+      : `**${num(s.median, 2)}**`;
 const short = (sha) => (sha ? sha.slice(0, 7) : 'unknown');
 const minutes = (s) => (s >= 90 ? `${Math.round(s / 60)} min` : `${s} s`);
 
@@ -42,23 +54,41 @@ function cellTable(cell, a, b, labelA, labelB) {
   ];
   for (const role of [...ROLES, 'productTotal', 'loadGenerator']) {
     const rr = role === 'productTotal' ? r.productCpuMsPerRequest : role === 'loadGenerator' ? null : r[`${role}CpuMsPerRequest`];
-    rows.push([`CPU ms/request: ${ROLE_LABEL[role]}`, mmm(A.cpuMsPerRequest[role], 3), mmm(B.cpuMsPerRequest[role], 3), rr ? ratio(rr) : '—']);
+    rows.push([
+      `CPU ms/request: ${ROLE_LABEL[role]}`,
+      mmm(A.cpuMsPerRequest[role], 3),
+      mmm(B.cpuMsPerRequest[role], 3),
+      rr ? ratio(rr) : '—',
+    ]);
   }
   rows.push([`gateway CPU, % of one core`, mmm(A.gatewayCpuPercentOfOneCore, 0), mmm(B.gatewayCpuPercentOfOneCore, 0), '']);
-  rows.push([`the idle side's CPU meanwhile, % of one core`, mmm(A.idleSideCpuPercentOfOneCore, 1), mmm(B.idleSideCpuPercentOfOneCore, 1), '']);
+  rows.push([
+    `the idle side's CPU meanwhile, % of one core`,
+    mmm(A.idleSideCpuPercentOfOneCore, 1),
+    mmm(B.idleSideCpuPercentOfOneCore, 1),
+    '',
+  ]);
   rows.push([`machine busy, % of both cores`, mmm(A.machineBusyPercent, 0), mmm(B.machineBusyPercent, 0), '']);
   const errs = (x) => `${num(x.successful, 0)} / ${x.non2xx} / ${x.graphqlErrors} / ${x.socketErrors} / ${x.checksFailed}`;
   rows.push([`successful / non-2xx / GraphQL errors / socket errors / failed checks (all rounds)`, errs(A), errs(B), '']);
-  return [`| | ${labelA} | ${labelB} | ${labelA} ÷ ${labelB}: min / **median** / max |`, '| --- | --- | --- | --- |', ...rows.map((x) => `| ${x.join(' | ')} |`)].join('\n');
+  return [
+    `| | ${labelA} | ${labelB} | ${labelA} ÷ ${labelB}: min / **median** / max |`,
+    '| --- | --- | --- | --- |',
+    ...rows.map((x) => `| ${x.join(' | ')} |`),
+  ].join('\n');
 }
 
 function provenance(result, what) {
   const g = result.git;
   const m = result.machine;
-  const dirty = g?.uncommittedChanges?.length ? `, with uncommitted changes outside bench/: ${g.uncommittedChanges.map((c) => `\`${c.trim()}\``).join(', ')}` : ', clean tree (bench/ aside)';
+  const dirty = g?.uncommittedChanges?.length
+    ? `, with uncommitted changes outside bench/: ${g.uncommittedChanges.map((c) => `\`${c.trim()}\``).join(', ')}`
+    : ', clean tree (bench/ aside)';
   return [
     `- ${what} commit \`${short(g?.commit)}\` ("${g?.subject ?? '?'}") of branch \`${g?.branch ?? '?'}\`${dirty}, on ${result.date.slice(0, 10)}.`,
-    `- Command: \`${result.command}\` (${minutes(result.totalSeconds)}); result \`${result.resultFile ?? `bench/results/${result.benchmark}.json`}\`. Options: ${Object.entries(result.options)
+    `- Command: \`${result.command}\` (${minutes(result.totalSeconds)}); result \`${result.resultFile ?? `bench/results/${result.benchmark}.json`}\`. Options: ${Object.entries(
+      result.options,
+    )
       .filter(([k]) => !['name', 'report'].includes(k))
       .map(([k, v]) => `${k} ${Array.isArray(v) ? v.join(',') : v || '—'}`)
       .join(', ')}.`,
@@ -92,7 +122,7 @@ function idleLine(result, labels) {
 }
 
 const RATIO_READING =
-  'Ratios are taken per round (a run ÷ the other side\'s run of the same round, right next to it) and then summarized as min / **median** / max over the rounds. Requests/s below 1 means fewer requests per second than the reference; latency and CPU above 1 mean slower or more expensive. The other columns give the median over rounds with (min–max).';
+  "Ratios are taken per round (a run ÷ the other side's run of the same round, right next to it) and then summarized as min / **median** / max over the rounds. Requests/s below 1 means fewer requests per second than the reference; latency and CPU above 1 mean slower or more expensive. The other columns give the median over rounds with (min–max).";
 
 function queriesReport(result) {
   const o = result.options;
@@ -112,14 +142,19 @@ function queriesReport(result) {
   out.push('');
   out.push(RATIO_READING);
   out.push('');
-  out.push('| operation | connections | requests/s | p50 | p99 | gateway CPU ms/request | gateway + subgraphs + PostgreSQL CPU ms/request | Lattice req/s | stock req/s |');
+  out.push(
+    '| operation | connections | requests/s | p50 | p99 | gateway CPU ms/request | gateway + subgraphs + PostgreSQL CPU ms/request | Lattice req/s | stock req/s |',
+  );
   out.push('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const c of result.cells) {
     out.push(
       `| ${c.query} | ${c.connections} | ${ratio(c.ratio.requestsPerSecond)} | ${ratio(c.ratio.p50)} | ${ratio(c.ratio.p99)} | ${ratio(c.ratio.gatewayCpuMsPerRequest)} | ${ratio(c.ratio.productCpuMsPerRequest)} | ${mmm(c.lattice.requestsPerSecond, 0)} | ${mmm(c.stock.requestsPerSecond, 0)} |`,
     );
   }
-  const problems = result.cells.reduce((n, c) => n + ['lattice', 'stock'].reduce((m, s) => m + c[s].non2xx + c[s].graphqlErrors + c[s].socketErrors + c[s].checksFailed, 0), 0);
+  const problems = result.cells.reduce(
+    (n, c) => n + ['lattice', 'stock'].reduce((m, s) => m + c[s].non2xx + c[s].graphqlErrors + c[s].socketErrors + c[s].checksFailed, 0),
+    0,
+  );
   out.push('');
   out.push(
     problems
@@ -140,7 +175,11 @@ function queriesReport(result) {
     out.push(q.query);
     out.push('```');
     out.push('');
-    out.push(q.auth ? 'Lattice: `Authorization: Bearer <access token>`; stock: its fixed principal.' : 'Anonymous at both (the stock reference still sends its principal token to the subgraphs).');
+    out.push(
+      q.auth
+        ? 'Lattice: `Authorization: Bearer <access token>`; stock: its fixed principal.'
+        : 'Anonymous at both (the stock reference still sends its principal token to the subgraphs).',
+    );
     for (const c of result.cells.filter((x) => x.query === key)) {
       out.push('');
       out.push(`### ${key}, ${c.connections} connections`);
@@ -166,8 +205,8 @@ function queriesReport(result) {
   out.push(
     [
       '- **Two cores for everything.** The load generator, both gateways, four subgraphs, PostgreSQL and Redis share two vCPUs; whichever is the bottleneck, the others take cores from it. Requests/s is a measure of *this* machine saturated; CPU ms per request is the steadier figure for what a gateway costs.',
-      "- **Closed loop.** autocannon keeps N requests in flight; with more connections latency grows by queueing, not by work. Compare the two sides at the same connection count only.",
-      '- **Shared machine.** Other people use the same machine (its busy share before the run is above; each run\'s machine busy % is in the tables). Rounds interleave the two sides so slow phases hit both; the min–max ranges show how much remains.',
+      '- **Closed loop.** autocannon keeps N requests in flight; with more connections latency grows by queueing, not by work. Compare the two sides at the same connection count only.',
+      "- **Shared machine.** Other people use the same machine (its busy share before the run is above; each run's machine busy % is in the tables). Rounds interleave the two sides so slow phases hit both; the min–max ranges show how much remains.",
       '- **Loopback.** No network latency between the gateways and the subgraphs.',
       ...[noiseNote()].filter(Boolean),
       `- **The reference is not a product.** It authenticates nobody and signs no token per request; the difference to Lattice is the price of what Lattice does per request (authentication against the membership projection, principal tokens, request ids, limits, telemetry)${result.stock.fetcher === 'node' ? '' : ", plus the fetcher difference (make-fetch-happen in the stock data sources, Node's fetch in Lattice's)"}.`,
@@ -177,10 +216,12 @@ function queriesReport(result) {
   out.push('## Rerun');
   out.push('');
   out.push('```bash');
-  out.push('npm run bench -- queries                                # the default run: 3 rounds × 3 operations × 10 and 50 connections × 2 gateways, 10 s each');
+  out.push(
+    'npm run bench -- queries                                # the default run: 3 rounds × 3 operations × 10 and 50 connections × 2 gateways, 10 s each',
+  );
   out.push('DURATION=3 ROUNDS=1 WARMUP=1 npm run bench -- queries   # a quick look (report in bench/results/, not here)');
   out.push('QUERIES=Q2 CONNECTIONS=50 npm run bench -- queries      # one cell');
-  out.push('STOCK_FETCHER=node npm run bench -- queries             # the stock reference with Node\'s fetch, as Lattice');
+  out.push("STOCK_FETCHER=node npm run bench -- queries             # the stock reference with Node's fetch, as Lattice");
   out.push('node bench/report.js bench/results/queries.json         # this file again from the result');
   out.push('```');
   out.push('');
@@ -200,14 +241,19 @@ function mutationCostReport(result) {
   out.push(
     `- Baseline: commit \`${short(result.baseline.commit)}\` ("${result.baseline.subject}")${result.baseline.ref && result.baseline.ref !== result.baseline.commit ? `, from \`BASELINE_REF=${result.baseline.ref}\`` : ''}, ${result.baseline.builtHere ? 'checked out into a temporary worktree, `npm ci` + `npm run build` there, removed afterwards' : `the already built checkout \`${result.baseline.dir}\``}.`,
   );
-  out.push(`- Operation: \`${result.operation.query}\`, with the Bearer access token of a tenant's user (OWNER), through each stack's own Lattice gateway.`);
-  if (result.baseline.commit === result.git?.commit) out.push('- **Baseline and current are the same commit**: this run measures the noise of the method, not a change.');
+  out.push(
+    `- Operation: \`${result.operation.query}\`, with the Bearer access token of a tenant's user (OWNER), through each stack's own Lattice gateway.`,
+  );
+  if (result.baseline.commit === result.git?.commit)
+    out.push('- **Baseline and current are the same commit**: this run measures the noise of the method, not a change.');
   out.push('');
   out.push('## Summary: current ÷ baseline');
   out.push('');
   out.push(RATIO_READING);
   out.push('');
-  out.push('| connections | requests/s | p50 | p99 | monitoring CPU ms/request | gateway CPU ms/request | PostgreSQL CPU ms/request | gateway + subgraphs + PostgreSQL CPU ms/request | current req/s | baseline req/s |');
+  out.push(
+    '| connections | requests/s | p50 | p99 | monitoring CPU ms/request | gateway CPU ms/request | PostgreSQL CPU ms/request | gateway + subgraphs + PostgreSQL CPU ms/request | current req/s | baseline req/s |',
+  );
   out.push('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const c of result.cells) {
     out.push(
@@ -231,11 +277,11 @@ function mutationCostReport(result) {
   out.push('');
   out.push(
     [
-      '1. **Two stacks**, both running for the whole benchmark, each with its own database and Redis prefix: the four subgraphs and the gateway from the baseline worktree\'s `dist/`, and the same from this checkout\'s. Both started by this checkout\'s `bench/lib/stack.js`.',
+      "1. **Two stacks**, both running for the whole benchmark, each with its own database and Redis prefix: the four subgraphs and the gateway from the baseline worktree's `dist/`, and the same from this checkout's. Both started by this checkout's `bench/lib/stack.js`.",
       '2. **Tenant**: one per stack, onboarded through its gateway (signUp, createOrganization, switchOrganization, three `recordMetric`s).',
       `3. **Rounds**: first ${o.idle ?? 0} s with no load (the idle CPU above) and ${o.prime ?? 0} s of unmeasured load per stack (JIT warm-up); then ${o.rounds} rounds; in each, for every connection count, ${o.order === 'alternate' ? 'current then baseline in odd rounds, baseline then current in even ones' : 'current then baseline'}: a fully checked request, ${o.warmup} s unmeasured warm-up, ${o.duration} s measured with autocannon, another checked request. The stack not under load stays up; its CPU meanwhile is in the tables ("the idle side").`,
       "4. **Figures**: as in `docs/bench/queries.md`: requests/s of successful responses (2xx, no `errors`), latency from every successful response, CPU from `/proc/<pid>/stat` per process divided by the successful requests. PostgreSQL is the backends of each stack's own database; Redis is the whole server, shared by both stacks and by other people.",
-      '5. **Growing tables**: every request inserts a metric point (and, where the boundary exists, outbox and audit rows that the relays then ship). Rounds interleave, so both sides write about as much; the relays\' and consumers\' work after the response counts in the CPU of the processes that do it while the run lasts.',
+      "5. **Growing tables**: every request inserts a metric point (and, where the boundary exists, outbox and audit rows that the relays then ship). Rounds interleave, so both sides write about as much; the relays' and consumers' work after the response counts in the CPU of the processes that do it while the run lasts.",
     ].join('\n'),
   );
   out.push('');
@@ -243,7 +289,7 @@ function mutationCostReport(result) {
   out.push('');
   out.push(
     [
-      '- **Two cores for everything**: the load generator, both stacks (ten Node processes), PostgreSQL and Redis, and other people\'s work, as in `docs/bench/queries.md`. Requests/s says how this crowded machine did; CPU per request is the steadier figure.',
+      "- **Two cores for everything**: the load generator, both stacks (ten Node processes), PostgreSQL and Redis, and other people's work, as in `docs/bench/queries.md`. Requests/s says how this crowded machine did; CPU per request is the steadier figure.",
       '- **Order**: with `ORDER=fixed` (the default) current runs first in every round; `ORDER=alternate` swaps the order in even rounds.',
       ...[noiseNote()].filter(Boolean),
     ].join('\n'),
@@ -252,7 +298,9 @@ function mutationCostReport(result) {
   out.push('## Rerun');
   out.push('');
   out.push('```bash');
-  out.push('BASELINE_REF=<sha> npm run bench -- mutation-cost                 # builds <sha> in a temporary worktree, removes it afterwards');
+  out.push(
+    'BASELINE_REF=<sha> npm run bench -- mutation-cost                 # builds <sha> in a temporary worktree, removes it afterwards',
+  );
   out.push('BASELINE_DIR=/path/to/built/checkout npm run bench -- mutation-cost  # an already built checkout instead (kept)');
   out.push('node bench/report.js bench/results/mutation-cost.json             # this file again from the result');
   out.push('```');

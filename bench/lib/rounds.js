@@ -58,7 +58,14 @@ async function runRounds({ targets, ops, connections, rounds, duration, warmup, 
   if (prime > 0) {
     for (const [key, op] of Object.entries(ops)) {
       for (const target of targets) {
-        const r = await runLoad({ url: target.url, headers: target.headers(op), body: JSON.stringify({ query: op.query }), connections: connections[0], pids, durationSeconds: prime });
+        const r = await runLoad({
+          url: target.url,
+          headers: target.headers(op),
+          body: JSON.stringify({ query: op.query }),
+          connections: connections[0],
+          pids,
+          durationSeconds: prime,
+        });
         log(`primed ${key} at ${target.name}: ${r.successful} requests in ${prime}s`);
       }
     }

@@ -118,7 +118,11 @@ async function startStack({ gatewayNodeArgs = [], inspect = [], label = 'bench',
       running.delete(stack);
       // Extra processes (e.g. a reference gateway) and the gateway first (they hold the upstream
       // sockets), then the subgraphs.
-      const order = [...[...children.keys()].filter((n) => n !== 'gateway' && !(n in SUBGRAPH_MAIN)), 'gateway', ...Object.keys(SUBGRAPH_MAIN)];
+      const order = [
+        ...[...children.keys()].filter((n) => n !== 'gateway' && !(n in SUBGRAPH_MAIN)),
+        'gateway',
+        ...Object.keys(SUBGRAPH_MAIN),
+      ];
       for (const name of order) {
         const entry = children.get(name);
         if (!entry || entry.exitCode !== undefined) continue;
@@ -132,8 +136,13 @@ async function startStack({ gatewayNodeArgs = [], inspect = [], label = 'bench',
         }
       }
       const problems = [];
-      if (databaseCreated) await platform().dropDatabase(databaseUrl, 'lattice_bench_').catch((err) => problems.push(`could not drop ${databaseUrl}: ${err.message}`));
-      await deleteRedisKeys(redisUrl, redisPrefix).catch((err) => problems.push(`could not delete Redis keys ${redisPrefix}*: ${err.message}`));
+      if (databaseCreated)
+        await platform()
+          .dropDatabase(databaseUrl, 'lattice_bench_')
+          .catch((err) => problems.push(`could not drop ${databaseUrl}: ${err.message}`));
+      await deleteRedisKeys(redisUrl, redisPrefix).catch((err) =>
+        problems.push(`could not delete Redis keys ${redisPrefix}*: ${err.message}`),
+      );
       if (failed) console.error(`  service logs kept in ${logDir}`);
       else fs.rmSync(logDir, { recursive: true, force: true });
       for (const p of problems) console.error(`  ${p}`);

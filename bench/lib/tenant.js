@@ -7,7 +7,8 @@ const decodeJwt = (token) => JSON.parse(Buffer.from(token.split('.')[1], 'base64
 
 async function gqlOk(url, query, variables, headers, what) {
   const res = await testing().gql(url, query, variables, headers);
-  if (res.status !== 200 || res.body.errors) throw new Error(`${what}: HTTP ${res.status} ${JSON.stringify(res.body.errors ?? res.body).slice(0, 500)}`);
+  if (res.status !== 200 || res.body.errors)
+    throw new Error(`${what}: HTTP ${res.status} ${JSON.stringify(res.body.errors ?? res.body).slice(0, 500)}`);
   return res.body.data;
 }
 
@@ -24,7 +25,13 @@ async function seedTenant(gatewayUrl, { name = 'bench', prompts = 20, metrics = 
     );
   }
   for (let i = 0; i < metrics; i++) {
-    await gqlOk(gatewayUrl, 'mutation($i: RecordMetricInput!) { recordMetric(input: $i) { name } }', { i: { name: 'bench_latency', value: i + 1 } }, t.headers, 'recordMetric');
+    await gqlOk(
+      gatewayUrl,
+      'mutation($i: RecordMetricInput!) { recordMetric(input: $i) { name } }',
+      { i: { name: 'bench_latency', value: i + 1 } },
+      t.headers,
+      'recordMetric',
+    );
   }
   return { ...t, prompts, claims: decodeJwt(t.accessToken) };
 }

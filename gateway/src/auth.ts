@@ -1,4 +1,12 @@
-import { AccessTokenVerifier, loadKeyPair, principalFromAccessClaims, unauthenticated, type Config, type MembershipSource, type Principal } from '@lattice/platform/core';
+import {
+  AccessTokenVerifier,
+  loadKeyPair,
+  principalFromAccessClaims,
+  unauthenticated,
+  type Config,
+  type MembershipSource,
+  type Principal,
+} from '@lattice/platform/core';
 
 export interface Authenticated {
   /** Who is calling now: the credential with its memberships and active role from the membership projection. */

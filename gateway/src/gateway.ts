@@ -47,8 +47,16 @@ export async function createGateway(config: Config): Promise<ServiceServer> {
   const supergraph = trackSupergraph(gateway);
 
   const stats: SubscriptionStats = { upstreamSubscriptions: 0, upstreamConnections: 0, connections: 0 };
-  metrics.gauge('lattice_gateway_upstream_subscriptions', 'Subscriptions the gateway holds open on subgraphs', () => stats.upstreamSubscriptions);
-  metrics.gauge('lattice_gateway_upstream_connections', 'graphql-ws sockets the gateway holds open to subgraphs', () => stats.upstreamConnections);
+  metrics.gauge(
+    'lattice_gateway_upstream_subscriptions',
+    'Subscriptions the gateway holds open on subgraphs',
+    () => stats.upstreamSubscriptions,
+  );
+  metrics.gauge(
+    'lattice_gateway_upstream_connections',
+    'graphql-ws sockets the gateway holds open to subgraphs',
+    () => stats.upstreamConnections,
+  );
   metrics.gauge('lattice_gateway_websocket_connections', 'Acknowledged graphql-ws connections of clients', () => stats.connections);
   // Refusals are counted, not logged: a client opening thousands of sockets would write thousands of lines.
   const refusedSockets = metrics.counter(
@@ -122,9 +130,11 @@ export async function createGateway(config: Config): Promise<ServiceServer> {
         await Promise.all(
           [...services].map(async ([name, { url }]) => {
             // A little under the check's own limit, so the answer names the subgraph that hangs.
-            const res = await fetch(healthUrl(url), { signal: AbortSignal.timeout(Math.max(10, config.READINESS_TIMEOUT_MS - 100)) }).catch(() => {
-              throw new Error(`${name} did not answer`);
-            });
+            const res = await fetch(healthUrl(url), { signal: AbortSignal.timeout(Math.max(10, config.READINESS_TIMEOUT_MS - 100)) }).catch(
+              () => {
+                throw new Error(`${name} did not answer`);
+              },
+            );
             if (!res.ok) throw new Error(`${name} answered ${res.status}`);
           }),
         );

@@ -67,7 +67,11 @@ export class PrincipalDataSource extends RemoteGraphQLDataSource<GatewayContext>
   ) {
     // Node's own fetch: Apollo's default (make-fetch-happen) spent a fifth of the gateway's CPU
     // per entity fetch in the subscription benchmark. The signal also bounds reading the body.
-    super({ url, fetcher: ((input: string, init: RequestInit) => fetch(input, { ...init, signal: AbortSignal.timeout(timeoutMs) })) as unknown as Fetcher });
+    super({
+      url,
+      fetcher: ((input: string, init: RequestInit) =>
+        fetch(input, { ...init, signal: AbortSignal.timeout(timeoutMs) })) as unknown as Fetcher,
+    });
   }
 
   /**
@@ -88,7 +92,8 @@ export class PrincipalDataSource extends RemoteGraphQLDataSource<GatewayContext>
       if (body && typeof body === 'object' && Array.isArray(body.errors) && body.errors.length) return body as GraphQLResponse;
       if (isAbort(err)) throw this.unavailable(`The ${this.serviceName} service did not answer within ${this.timeoutMs} ms`, 'TIMEOUT');
       if (isUnreachable(err)) throw this.unavailable(`The ${this.serviceName} service could not be reached`, 'UNREACHABLE');
-      if (response?.status && UNAVAILABLE_STATUS.has(response.status)) throw this.unavailable(`The ${this.serviceName} service answered ${response.status}`, 'UNREACHABLE');
+      if (response?.status && UNAVAILABLE_STATUS.has(response.status))
+        throw this.unavailable(`The ${this.serviceName} service answered ${response.status}`, 'UNREACHABLE');
       throw err;
     }
   }

@@ -60,14 +60,24 @@ test('QueryPlanner.buildQueryPlan plans a subscription as Subscription { primary
   if (node?.kind !== 'Subscription') return;
   expect(node.primary).toMatchObject({ kind: 'Fetch', serviceName: 'monitoring', operationKind: 'subscription', variableUsages: ['n'] });
   expect(node.primary.requires).toBeUndefined();
-  expect(node.primary.operation).toMatch(/^subscription \w+\(\$n:String!\)\{metricRecorded\(name:\$n\)\{value recorded:at recordedBy\{__typename id\}\}\}$/);
+  expect(node.primary.operation).toMatch(
+    /^subscription \w+\(\$n:String!\)\{metricRecorded\(name:\$n\)\{value recorded:at recordedBy\{__typename id\}\}\}$/,
+  );
   // The variable only the accounts fetch uses is not among the primary's: it is not sent upstream.
   const rest = node.rest as SequenceNode;
   expect(rest.kind).toBe('Sequence');
   const [accounts, billing] = rest.nodes as FlattenNode[];
-  expect(accounts).toMatchObject({ kind: 'Flatten', path: ['metricRecorded', 'recordedBy'], node: { kind: 'Fetch', serviceName: 'accounts', variableUsages: ['withEmail'] } });
+  expect(accounts).toMatchObject({
+    kind: 'Flatten',
+    path: ['metricRecorded', 'recordedBy'],
+    node: { kind: 'Fetch', serviceName: 'accounts', variableUsages: ['withEmail'] },
+  });
   expect((accounts!.node as FetchNode).requires).toBeDefined();
-  expect(billing).toMatchObject({ kind: 'Flatten', path: ['metricRecorded', 'recordedBy', 'memberships', '@', 'organization'], node: { kind: 'Fetch', serviceName: 'billing' } });
+  expect(billing).toMatchObject({
+    kind: 'Flatten',
+    path: ['metricRecorded', 'recordedBy', 'memberships', '@', 'organization'],
+    node: { kind: 'Fetch', serviceName: 'billing' },
+  });
 });
 
 test('a subscription without fields of other subgraphs plans no rest', () => {
@@ -97,7 +107,10 @@ test('onSchemaLoadOrUpdate hands over each new core supergraph SDL, and the plan
     const second = tracked.current()!;
     expect(second).not.toBe(first);
     expect(validate(second.apiSchema, renamed)).toEqual([]);
-    expect(planSubscription(second, renamed, 'renamed').primary).toMatchObject({ serviceName: 'monitoring', operation: expect.stringContaining('metricStream') });
+    expect(planSubscription(second, renamed, 'renamed').primary).toMatchObject({
+      serviceName: 'monitoring',
+      operation: expect.stringContaining('metricStream'),
+    });
   } finally {
     tracked.dispose();
     await gateway.stop();
@@ -105,7 +118,9 @@ test('onSchemaLoadOrUpdate hands over each new core supergraph SDL, and the plan
 });
 
 test('buildOperationContext picks the named operation and collects its fragments', () => {
-  const document = parse(`subscription A { metricRecorded(name: "a") { ...F } } subscription B { metricRecorded(name: "b") { value } } fragment F on MetricPoint { value }`);
+  const document = parse(
+    `subscription A { metricRecorded(name: "a") { ...F } } subscription B { metricRecorded(name: "b") { value } } fragment F on MetricPoint { value }`,
+  );
   const context = buildOperationContext({ schema: apiSchema, operationDocument: document, operationName: 'A' });
   expect(context.schema).toBe(apiSchema);
   expect(context.operation.kind).toBe(Kind.OPERATION_DEFINITION);
@@ -129,7 +144,14 @@ describe('executeQueryPlan with the event as a pseudo service', () => {
     data: { _entities: vars.representations.map(() => ({ subscription: { plan: { name: 'Free' } } })) },
   });
   const run = (services: ServiceMap, variables: Record<string, unknown>) =>
-    executeQueryPlan(eventQueryPlan(plan), services, requestContextFor(variables), plan.operationContext, snapshot.supergraphSchema, snapshot.api);
+    executeQueryPlan(
+      eventQueryPlan(plan),
+      services,
+      requestContextFor(variables),
+      plan.operationContext,
+      snapshot.supergraphSchema,
+      snapshot.api,
+    );
 
   test('merges the event at the root and fills in the other subgraphs’ fields', async () => {
     const accounts = fakeService(accountsAnswer);
@@ -143,7 +165,10 @@ describe('executeQueryPlan with the event as a pseudo service', () => {
       metricRecorded: {
         value: 42,
         recorded: '2025-01-01T00:00:00.000Z',
-        recordedBy: { email: 'u1@example.com', memberships: [{ organization: { name: 'Acme', subscription: { plan: { name: 'Free' } } } }] },
+        recordedBy: {
+          email: 'u1@example.com',
+          memberships: [{ organization: { name: 'Acme', subscription: { plan: { name: 'Free' } } } }],
+        },
       },
     });
     expect(accounts.calls).toHaveLength(1);
@@ -154,7 +179,10 @@ describe('executeQueryPlan with the event as a pseudo service', () => {
   test('errors of the event pass through with their code; a failing entity fetch is an error, not a throw', async () => {
     const denied = await run(
       {
-        [EVENT_SOURCE]: fakeService(() => ({ data: null, errors: [{ message: 'Authentication required', path: ['metricRecorded'], extensions: { code: 'UNAUTHENTICATED' } }] })).source,
+        [EVENT_SOURCE]: fakeService(() => ({
+          data: null,
+          errors: [{ message: 'Authentication required', path: ['metricRecorded'], extensions: { code: 'UNAUTHENTICATED' } }],
+        })).source,
         accounts: fakeService(accountsAnswer).source,
         billing: fakeService(billingAnswer).source,
       },
@@ -168,7 +196,10 @@ describe('executeQueryPlan with the event as a pseudo service', () => {
         throw new Error('connect ECONNREFUSED');
       },
     };
-    const partial = await run({ [EVENT_SOURCE]: fakeService(() => event('u2')).source, accounts: fakeService(accountsAnswer).source, billing: broken }, { n: 'x', withEmail: false });
+    const partial = await run(
+      { [EVENT_SOURCE]: fakeService(() => event('u2')).source, accounts: fakeService(accountsAnswer).source, billing: broken },
+      { n: 'x', withEmail: false },
+    );
     expect(partial.errors?.map((e) => e.message)).toEqual(['connect ECONNREFUSED']);
     // Organization.subscription is non-null, and so is everything up to the nullable recordedBy.
     expect(partial.data).toEqual({ metricRecorded: { value: 42, recorded: '2025-01-01T00:00:00.000Z', recordedBy: null } });
@@ -177,8 +208,15 @@ describe('executeQueryPlan with the event as a pseudo service', () => {
   test('still refuses a plan whose root is a Subscription node (so the gateway itself does not execute them)', async () => {
     const operation = operationFromDocument(snapshot.api, parse(SUBSCRIPTION), { operationName: 'Live' });
     const queryPlan = snapshot.planner.buildQueryPlan(operation);
-    await expect(executeQueryPlan(queryPlan, {}, requestContextFor({ n: 'x', withEmail: true }), plan.operationContext, snapshot.supergraphSchema, snapshot.api)).rejects.toThrow(
-      /subscriptions not supported/,
-    );
+    await expect(
+      executeQueryPlan(
+        queryPlan,
+        {},
+        requestContextFor({ n: 'x', withEmail: true }),
+        plan.operationContext,
+        snapshot.supergraphSchema,
+        snapshot.api,
+      ),
+    ).rejects.toThrow(/subscriptions not supported/);
   });
 });

@@ -55,7 +55,9 @@ test('a newcomer signs up, creates and switches organizations, and sees the plan
   await memberships.filter({ hasText: 'Analytical Engines' }).getByText('Current').waitFor();
 
   // What the page shows is what the graph holds.
-  const logIn = await gql(stack.url, `mutation($i: LogInInput!) { logIn(input: $i) { accessToken } }`, { i: { email, password: 'a long password' } });
+  const logIn = await gql(stack.url, `mutation($i: LogInInput!) { logIn(input: $i) { accessToken } }`, {
+    i: { email, password: 'a long password' },
+  });
   const me = await gql(stack.url, `{ me { memberships { role organization { name } } } }`, {}, bearer(logIn.body.data.logIn.accessToken));
   const orgs = me.body.data.me.memberships.map((m: any) => `${m.organization.name}:${m.role}`).sort();
   expect(orgs).toEqual(['Analytical Engines:OWNER', 'Difference Ltd:OWNER']);
@@ -96,12 +98,24 @@ test('the me page shows a metric live, streamed through the gateway over graphql
   await eventually(() => monitoring.channelCount > 0, true, 10_000);
 
   // Record as the same user, acting for the same organization, through the gateway's HTTP side.
-  const logIn = await gql(stack.url, `mutation($i: LogInInput!) { logIn(input: $i) { accessToken } }`, { i: { email, password: 'a long password' } });
+  const logIn = await gql(stack.url, `mutation($i: LogInInput!) { logIn(input: $i) { accessToken } }`, {
+    i: { email, password: 'a long password' },
+  });
   const me = await gql(stack.url, `{ me { memberships { organization { id } } } }`, {}, bearer(logIn.body.data.logIn.accessToken));
-  const switched = await gql(stack.url, `mutation($id: ID!) { switchOrganization(organizationId: $id) { accessToken } }`, { id: me.body.data.me.memberships[0].organization.id }, bearer(logIn.body.data.logIn.accessToken));
+  const switched = await gql(
+    stack.url,
+    `mutation($id: ID!) { switchOrganization(organizationId: $id) { accessToken } }`,
+    { id: me.body.data.me.memberships[0].organization.id },
+    bearer(logIn.body.data.logIn.accessToken),
+  );
   const headers = bearer(switched.body.data.switchOrganization.accessToken);
   for (const value of [12.5, 40, 7]) {
-    const res = await gql(stack.url, `mutation($v: Float!) { recordMetric(input: { name: "latency_ms", value: $v }) { value } }`, { v: value }, headers);
+    const res = await gql(
+      stack.url,
+      `mutation($v: Float!) { recordMetric(input: { name: "latency_ms", value: $v }) { value } }`,
+      { v: value },
+      headers,
+    );
     expect(res.body.errors).toBeUndefined();
   }
   await card.getByTestId('live-value').filter({ hasText: /^7$/ }).waitFor();

@@ -26,7 +26,10 @@ export async function startWebConsole(gatewayUrl: string): Promise<{ url: string
   const deadline = Date.now() + 30_000;
   for (;;) {
     if (vite.exitCode !== null) throw new Error(`vite exited with ${vite.exitCode}:\n${output}`);
-    const ready = await fetch(url).then((res) => res.ok, () => false);
+    const ready = await fetch(url).then(
+      (res) => res.ok,
+      () => false,
+    );
     if (ready) break;
     if (Date.now() > deadline) {
       vite.kill('SIGKILL');
@@ -50,6 +53,14 @@ export function launchChromium(): Promise<Browser> {
   if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install chromium (or set CHROMIUM_PATH)`);
   return chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 }

@@ -1,7 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { createServer as aiPlatform } from '@lattice/ai-platform';
 import { streamKey, StreamConsumer, Topic, type AuditRecorded, type DomainEvent, type SubgraphServer } from '@lattice/platform';
-import { eventually, gql, principalHeaders, sleep, startStack, tcpProxy, testConfig, userPrincipal, type Stack, type TcpProxy } from '@lattice/testing';
+import {
+  eventually,
+  gql,
+  principalHeaders,
+  sleep,
+  startStack,
+  tcpProxy,
+  testConfig,
+  userPrincipal,
+  type Stack,
+  type TcpProxy,
+} from '@lattice/testing';
 import { AUDIT_GROUP, applyAuditEvent } from '../../subgraphs/accounts/src/workers';
 import { SUBGRAPH_FACTORIES } from './helpers';
 
@@ -17,7 +28,10 @@ const org = randomUUID();
 const member = userPrincipal(org, 'MEMBER');
 
 beforeAll(async () => {
-  stack = await startStack({ subgraphs: { accounts: SUBGRAPH_FACTORIES.accounts }, config: await testConfig({ STREAM_CLAIM_IDLE_MS: '300' }) });
+  stack = await startStack({
+    subgraphs: { accounts: SUBGRAPH_FACTORIES.accounts },
+    config: await testConfig({ STREAM_CLAIM_IDLE_MS: '300' }),
+  });
   const redis = new URL(stack.config.REDIS_URL);
   redisProxy = await tcpProxy({ host: redis.hostname, port: Number(redis.port || 6379) });
   ai = await aiPlatform({ ...stack.config, REDIS_URL: `redis://127.0.0.1:${redisProxy.port}` });
@@ -34,7 +48,12 @@ const accountsSql = (sql: string, params: unknown[] = []) =>
 const entriesFor = async (targetId: string) =>
   (await accountsSql(`select count(*)::int as n from accounts.audit_entries where target_id = ?`, [targetId]))[0]!.n as number;
 const createPrompt = async (name: string) => {
-  const res = await gql(aiUrl, `mutation($i: CreatePromptInput!) { createPrompt(input: $i) { id } }`, { i: { name, template: 't' } }, await principalHeaders(stack.config.INTERNAL_TOKEN_SECRET, member));
+  const res = await gql(
+    aiUrl,
+    `mutation($i: CreatePromptInput!) { createPrompt(input: $i) { id } }`,
+    { i: { name, template: 't' } },
+    await principalHeaders(stack.config.INTERNAL_TOKEN_SECRET, member),
+  );
   expect(res.body.errors).toBeUndefined();
   return res.body.data.createPrompt.id as string;
 };
@@ -45,7 +64,9 @@ test('with Redis gone during the mutation, the write commits and its audit entry
   await redisProxy.cut();
   const id = await createPrompt('during the outage');
   const outboxRow = async () =>
-    (await ai.runtime.orm.em.fork().execute(`select sent_at from ai.outbox where payload->>'targetId' = ?`, [id]))[0] as { sent_at: Date | null };
+    (await ai.runtime.orm.em.fork().execute(`select sent_at from ai.outbox where payload->>'targetId' = ?`, [id]))[0] as {
+      sent_at: Date | null;
+    };
   await sleep(1500); // the relay tried, at least once
   expect((await outboxRow()).sent_at).toBeNull();
   expect(await entriesFor(id)).toBe(0);
@@ -63,12 +84,28 @@ test('a consumer that crashed after applying an event, before acknowledging it: 
   const group = `${stack.config.REDIS_PREFIX}${AUDIT_GROUP}`;
   const targetId = randomUUID();
   const payload: AuditRecorded = {
-    action: 'prompt.create', actorKind: 'USER', actorId: member.sub, orgId: org, targetType: 'Prompt', targetId,
-    changes: null, requestId: null, ip: null, at: new Date().toISOString(),
+    action: 'prompt.create',
+    actorKind: 'USER',
+    actorId: member.sub,
+    orgId: org,
+    targetType: 'Prompt',
+    targetId,
+    changes: null,
+    requestId: null,
+    ip: null,
+    at: new Date().toISOString(),
   };
-  const event: DomainEvent = { id: randomUUID(), topic: Topic.AUDIT_RECORDED, payload, occurredAt: payload.at, source: 'ai-platform', requestId: null };
+  const event: DomainEvent = {
+    id: randomUUID(),
+    topic: Topic.AUDIT_RECORDED,
+    payload,
+    occurredAt: payload.at,
+    source: 'ai-platform',
+    requestId: null,
+  };
   // Appended and read by the doomed consumer atomically, so the live consumer cannot read it first.
-  const [[, added], [, read]] = (await accounts.redis.multi()
+  const [[, added], [, read]] = (await accounts.redis
+    .multi()
     .xadd(key, '*', 'event', JSON.stringify(event))
     .xreadgroup('GROUP', group, 'crashed', 'COUNT', 1, 'STREAMS', key, '>')
     .exec()) as [[null, string], [null, Array<[string, Array<[string, string[]]>]>]];
@@ -77,8 +114,15 @@ test('a consumer that crashed after applying an event, before acknowledging it: 
 
   // It committed its work, then died before XACK.
   const crashed = new StreamConsumer({
-    orm: accounts.orm, scope: accounts.serviceScope, redis: accounts.redis, prefix: stack.config.REDIS_PREFIX,
-    topic: Topic.AUDIT_RECORDED, group: AUDIT_GROUP, consumer: 'crashed', logger: accounts.logger, handle: applyAuditEvent,
+    orm: accounts.orm,
+    scope: accounts.serviceScope,
+    redis: accounts.redis,
+    prefix: stack.config.REDIS_PREFIX,
+    topic: Topic.AUDIT_RECORDED,
+    group: AUDIT_GROUP,
+    consumer: 'crashed',
+    logger: accounts.logger,
+    handle: applyAuditEvent,
   });
   expect(await crashed.apply(entry)).toBe(true);
   await crashed.stop();

@@ -67,7 +67,8 @@ test('every mutation but telemetry leaves exactly one audit entry: actor, action
   expect(rows[5]!.changes).toMatchObject({ name: { before: null, after: 'Audited' }, template: { before: null, after: 'Hi {{name}}' } });
   // no secret in any form: not the password, not its hash, not a token
   const stored = JSON.stringify(rows);
-  for (const secret of ['a long password', '$argon2', loggedIn.refreshToken, switched.refreshToken, refreshed.accessToken]) expect(stored).not.toContain(secret);
+  for (const secret of ['a long password', '$argon2', loggedIn.refreshToken, switched.refreshToken, refreshed.accessToken])
+    expect(stored).not.toContain(secret);
   for (const row of rows) {
     expect(row.request_id).toMatch(/^[0-9a-f-]{36}$/);
     expect(row.ip).toMatch(/127\.0\.0\.1|::1/);
@@ -82,7 +83,11 @@ describe('auditLog', () => {
     other = await onboard(stack.url, 'Other Co');
     for (const name of ['one', 'two', 'three']) await ok(CREATE_PROMPT, { i: { name, template: 't' } }, owner.headers);
     await ok(CREATE_PROMPT, { i: { name: 'elsewhere', template: 't' } }, other.headers);
-    await eventually(async () => (await accountsSql(`select count(*)::int as n from accounts.audit_entries where org_id = ?`, [owner.orgId]))[0]!.n, 5, 10_000);
+    await eventually(
+      async () => (await accountsSql(`select count(*)::int as n from accounts.audit_entries where org_id = ?`, [owner.orgId]))[0]!.n,
+      5,
+      10_000,
+    );
   });
 
   test("the active organization's entries, newest first, paginated, with the actor", async () => {
@@ -109,7 +114,10 @@ describe('auditLog', () => {
     const future = await ok(AUDIT_LOG, { f: { from: new Date(Date.now() + 60_000).toISOString() } }, owner.headers);
     expect(future.edges).toEqual([]);
     const bad = await gql(stack.url, AUDIT_LOG, { f: { actorId: 'nope' } }, owner.headers);
-    expect(bad.body.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', fields: [expect.objectContaining({ path: ['filter', 'actorId'] })] });
+    expect(bad.body.errors?.[0].extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      fields: [expect.objectContaining({ path: ['filter', 'actorId'] })],
+    });
   });
 
   test('MEMBER and VIEWER are FORBIDDEN, naming the role; anonymous is UNAUTHENTICATED', async () => {
@@ -118,7 +126,10 @@ describe('auditLog', () => {
       await accountsSql(`update accounts.memberships set role = ? where user_id = ?`, [role, someone.userId]);
       const relogged = await ok(LOG_IN, { i: { email: someone.email, password: 'a long password' } });
       const denied = await gql(stack.url, AUDIT_LOG, {}, bearer(relogged.accessToken));
-      expect(denied.body.errors?.[0]).toMatchObject({ extensions: { code: 'FORBIDDEN' }, message: expect.stringMatching(/Requires the ADMIN role/) });
+      expect(denied.body.errors?.[0]).toMatchObject({
+        extensions: { code: 'FORBIDDEN' },
+        message: expect.stringMatching(/Requires the ADMIN role/),
+      });
       expect(denied.body.data).toBeNull();
     }
     const anonymous = await gql(stack.url, AUDIT_LOG, {});

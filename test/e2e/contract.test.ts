@@ -9,7 +9,11 @@ const root = join(__dirname, '../..');
 /** The vendored contract, and shared/'s when it sits beside the repository (CI). */
 const contractFiles = [join(root, 'contract'), join(root, '../shared/contract')]
   .filter((dir) => existsSync(dir))
-  .flatMap((dir) => readdirSync(dir).filter((f) => f.endsWith('.graphql')).map((f) => join(dir, f)));
+  .flatMap((dir) =>
+    readdirSync(dir)
+      .filter((f) => f.endsWith('.graphql'))
+      .map((f) => join(dir, f)),
+  );
 
 function composedApiSchema() {
   const result = composeServices(

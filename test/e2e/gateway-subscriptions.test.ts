@@ -51,7 +51,9 @@ async function rawSocket() {
   const socket = new WebSocket(stack.url.replace(/^http/, 'ws'), 'graphql-transport-ws');
   const messages: Array<{ type: string; id?: string; payload?: unknown }> = [];
   socket.on('message', (data) => messages.push(JSON.parse(String(data))));
-  const closed = new Promise<{ code: number; reason: string }>((resolve) => socket.on('close', (code, reason) => resolve({ code, reason: String(reason) })));
+  const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+    socket.on('close', (code, reason) => resolve({ code, reason: String(reason) })),
+  );
   await new Promise((resolve, reject) => {
     socket.once('open', resolve);
     socket.once('error', reject);
@@ -150,7 +152,13 @@ test('client complete, client close and a dropped socket each release the upstre
 test('an access token that expires closes the socket with 4403 and releases its subscriptions', async () => {
   const claims = JSON.parse(Buffer.from(alice.accessToken.split('.')[1]!, 'base64url').toString());
   const signer = await AccessTokenSigner.fromPem(stack.config.JWT_PRIVATE_KEY!, 2);
-  const shortLived = await signer.sign({ sub: claims.sub, sid: claims.sid, org: claims.org, role: claims.role, memberships: claims.memberships });
+  const shortLived = await signer.sign({
+    sub: claims.sub,
+    sid: claims.sid,
+    org: claims.org,
+    role: claims.role,
+    memberships: claims.memberships,
+  });
   const expiresAt = JSON.parse(Buffer.from(shortLived.split('.')[1]!, 'base64url').toString()).exp * 1000;
   const client = wsClient(stack.url, { authorization: `Bearer ${shortLived}` });
   try {
@@ -174,7 +182,10 @@ test('a subgraph that goes away ends the subscription with SERVICE_UNAVAILABLE; 
     await stack.stopSubgraph('monitoring');
     await expect(first.next(1)).rejects.toThrow(/SERVICE_UNAVAILABLE/);
     expect(first.error).toEqual([
-      expect.objectContaining({ message: expect.stringMatching(/monitoring service ended the subscription.*subscribe again/), extensions: { code: 'SERVICE_UNAVAILABLE' } }),
+      expect.objectContaining({
+        message: expect.stringMatching(/monitoring service ended the subscription.*subscribe again/),
+        extensions: { code: 'SERVICE_UNAVAILABLE' },
+      }),
     ]);
     expect(await gauge()).toBe(0);
 
@@ -188,7 +199,10 @@ test('a subgraph that goes away ends the subscription with SERVICE_UNAVAILABLE; 
     await record(alice, 'restarts', 5);
     const [event] = await second.next(1);
     expect(event!.errors).toBeUndefined();
-    expect((event!.data as any).metricRecorded).toMatchObject({ value: 5, recordedBy: { email: alice.email, memberships: membershipOf('Alice Subscribes') } });
+    expect((event!.data as any).metricRecorded).toMatchObject({
+      value: 5,
+      recordedBy: { email: alice.email, memberships: membershipOf('Alice Subscribes') },
+    });
   } finally {
     await client.dispose();
   }
@@ -212,7 +226,10 @@ test('an entity fetch failing for one event is reported on that event, and the s
     const events = await sub.next(2);
     expect(sub.completed).toBe(false);
     expect(events[1]!.errors).toBeUndefined();
-    expect((events[1]!.data as any).metricRecorded).toMatchObject({ value: 2, recordedBy: { memberships: membershipOf('Alice Subscribes') } });
+    expect((events[1]!.data as any).metricRecorded).toMatchObject({
+      value: 2,
+      recordedBy: { memberships: membershipOf('Alice Subscribes') },
+    });
   } finally {
     await client.dispose();
   }
@@ -327,7 +344,8 @@ test('bad subscriptions get errors with codes, and one connection may run at mos
 test('queries and mutations over the WebSocket get exactly what HTTP gets', async () => {
   const client = wsClient(stack.url, auth(alice));
   const anonymous = wsClient(stack.url);
-  const overWs = async (c: typeof client, query: string, variables: Record<string, unknown> = {}) => (await collect(c, query, variables).next(1))[0];
+  const overWs = async (c: typeof client, query: string, variables: Record<string, unknown> = {}) =>
+    (await collect(c, query, variables).next(1))[0];
   try {
     const me = `{ me { email memberships { role organization { name subscription { status plan { name } } } } } plans { name } }`;
     const http = await gql(stack.url, me, {}, alice.headers);
@@ -381,7 +399,10 @@ test('identical subscriptions of one principal share one upstream subscription; 
     await record(alice, 'shared', 5);
     const [ea, eb] = [(await a.next(1))[0]!, (await b.next(1))[0]!];
     expect(ea).toEqual(eb);
-    expect((ea.data as any).metricRecorded).toMatchObject({ value: 5, recordedBy: { email: alice.email, memberships: membershipOf('Alice Subscribes') } });
+    expect((ea.data as any).metricRecorded).toMatchObject({
+      value: 5,
+      recordedBy: { email: alice.email, memberships: membershipOf('Alice Subscribes') },
+    });
 
     // One subscriber leaving keeps the shared subscription open for the other.
     a.dispose();

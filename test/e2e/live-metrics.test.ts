@@ -1,6 +1,13 @@
 import { createGateway } from '@lattice/gateway';
 import { createServer as createMonitoring } from '@lattice/monitoring';
-import { signPrincipal, SUBGRAPH_URL_ENV, type Principal, type ServiceServer, type SubgraphName, type SubgraphServer } from '@lattice/platform';
+import {
+  signPrincipal,
+  SUBGRAPH_URL_ENV,
+  type Principal,
+  type ServiceServer,
+  type SubgraphName,
+  type SubgraphServer,
+} from '@lattice/platform';
 import { collect, eventually, gql, sleep, userPrincipal, wsClient, type Stack } from '@lattice/testing';
 import { onboard, startProduct, type Onboarded } from './helpers';
 
@@ -44,7 +51,11 @@ test('metricRecorded reaches subscribers of its organization only, from either m
     // one Redis channel per organization subscribed, acknowledged before anything is recorded
     await eventually(() => stack.subgraphs.monitoring!.server.runtime.pubsub.channelCount, 2);
 
-    for (const [url, value] of [[stack.url, 1], [secondGatewayUrl, 2], [stack.url, 3]] as const) {
+    for (const [url, value] of [
+      [stack.url, 1],
+      [secondGatewayUrl, 2],
+      [stack.url, 3],
+    ] as const) {
       const res = await gql(url, RECORD, { v: value }, alice.headers);
       expect(res.body.errors).toBeUndefined();
     }

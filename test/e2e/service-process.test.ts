@@ -1,8 +1,27 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { DEV_INTERNAL_TOKEN_SECRET, PRINCIPAL_HEADER, signPrincipal, SUBGRAPH_URL_ENV, type Config, type Principal, type SubgraphName } from '@lattice/platform';
-import { collect, dropTestDatabase, eventually, freePort, gql, onboard, startStack, testConfig, userPrincipal, wsClient } from '@lattice/testing';
+import {
+  DEV_INTERNAL_TOKEN_SECRET,
+  PRINCIPAL_HEADER,
+  signPrincipal,
+  SUBGRAPH_URL_ENV,
+  type Config,
+  type Principal,
+  type SubgraphName,
+} from '@lattice/platform';
+import {
+  collect,
+  dropTestDatabase,
+  eventually,
+  freePort,
+  gql,
+  onboard,
+  startStack,
+  testConfig,
+  userPrincipal,
+  wsClient,
+} from '@lattice/testing';
 import { SUBGRAPH_FACTORIES } from './helpers';
 
 // The real entry points, as `npm start` runs them: compiled main.js files in their own processes
@@ -13,7 +32,9 @@ const GATEWAY_MAIN = join(ROOT, 'gateway', 'dist', 'main.js');
 
 /** Source files of one project, recursively. */
 const sources = (dir: string): string[] =>
-  readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
+  readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
+  );
 
 /**
  * `npm test` builds first; a bare `npx jest` does not, and would quietly run old code here.
@@ -98,8 +119,13 @@ test('monitoring in production, without access-token keys it does not use: SIGTE
 test('the gateway on SIGTERM closes client sockets with 1001, releases its subgraph subscriptions and exits 0', async () => {
   const stack = await startStack({ subgraphs: SUBGRAPH_FACTORIES });
   const port = await freePort();
-  const subgraphUrls = Object.fromEntries(Object.entries(stack.subgraphs).map(([name, s]) => [SUBGRAPH_URL_ENV[name as SubgraphName], s!.url]));
-  const main = runMain(environment({ GATEWAY_PORT: String(port), JWT_PUBLIC_KEY: stack.config.JWT_PUBLIC_KEY!, ...subgraphUrls }, stack.config), GATEWAY_MAIN);
+  const subgraphUrls = Object.fromEntries(
+    Object.entries(stack.subgraphs).map(([name, s]) => [SUBGRAPH_URL_ENV[name as SubgraphName], s!.url]),
+  );
+  const main = runMain(
+    environment({ GATEWAY_PORT: String(port), JWT_PUBLIC_KEY: stack.config.JWT_PUBLIC_KEY!, ...subgraphUrls }, stack.config),
+    GATEWAY_MAIN,
+  );
   try {
     await eventually(() => main.logged('gateway listening'), true, 30_000);
     const url = `http://127.0.0.1:${port}/graphql`;

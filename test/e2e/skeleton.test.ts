@@ -20,7 +20,11 @@ const RECORD = `mutation($i: RecordMetricInput!) { recordMetric(input: $i) { nam
 test('one query touches all four subgraphs', async () => {
   const prompt = await gql(stack.url, CREATE_PROMPT, { i: { name: 'Greeter', template: 'Hello {{name}}' } }, alice.headers);
   expect(prompt.body.errors).toBeUndefined();
-  expect(prompt.body.data.createPrompt).toMatchObject({ name: 'Greeter', latestVersion: { version: 1, template: 'Hello {{name}}' }, createdBy: { email: alice.email } });
+  expect(prompt.body.data.createPrompt).toMatchObject({
+    name: 'Greeter',
+    latestVersion: { version: 1, template: 'Hello {{name}}' },
+    createdBy: { email: alice.email },
+  });
   const from = new Date(Date.now() - 60_000);
   const recorded = await gql(stack.url, RECORD, { i: { name: 'latency_ms', value: 42 } }, alice.headers);
   expect(recorded.body.data.recordMetric).toEqual({ name: 'latency_ms', value: 42, recordedBy: { email: alice.email } });
@@ -57,7 +61,9 @@ test('one query touches all four subgraphs', async () => {
       },
     ],
   });
-  expect(res.body.data.prompts.edges).toEqual([{ node: { name: 'Greeter', createdBy: { email: alice.email }, latestVersion: { version: 1 } } }]);
+  expect(res.body.data.prompts.edges).toEqual([
+    { node: { name: 'Greeter', createdBy: { email: alice.email }, latestVersion: { version: 1 } } },
+  ]);
   expect(res.body.data.metricSeries).toEqual([{ count: 1, avg: 42 }]);
   expect(res.body.data.plans.map((p: { name: string }) => p.name)).toEqual(['Free', 'Pro', 'Enterprise']);
 });
@@ -66,7 +72,12 @@ test('tenants are isolated: bob sees none of alice, and cannot act for her organ
   await gql(stack.url, CREATE_PROMPT, { i: { name: 'Alice secret', template: 'x' } }, alice.headers);
   const prompts = await gql(stack.url, `{ prompts { edges { node { name } } } }`, {}, bob.headers);
   expect(prompts.body.data.prompts.edges).toEqual([]);
-  const switched = await gql(stack.url, `mutation($id: ID!) { switchOrganization(organizationId: $id) { accessToken } }`, { id: alice.orgId }, bob.headers);
+  const switched = await gql(
+    stack.url,
+    `mutation($id: ID!) { switchOrganization(organizationId: $id) { accessToken } }`,
+    { id: alice.orgId },
+    bob.headers,
+  );
   expect(switched.body.errors?.[0].extensions?.code).toBe('NOT_FOUND');
   expect(switched.body.data).toBeNull();
 });
@@ -88,18 +99,34 @@ test('anonymous, invalid and expired credentials', async () => {
   expect(forged.body.errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
   // genuinely signed with accounts' key: accepted while fresh, refused once expired
   const claims = { sub: alice.userId, sid: randomUUID(), org: null, role: null, memberships: [] };
-  const fresh = await gql(stack.url, `{ me { id } }`, {}, bearer(await (await AccessTokenSigner.fromPem(stack.config.JWT_PRIVATE_KEY!, 60)).sign(claims)));
+  const fresh = await gql(
+    stack.url,
+    `{ me { id } }`,
+    {},
+    bearer(await (await AccessTokenSigner.fromPem(stack.config.JWT_PRIVATE_KEY!, 60)).sign(claims)),
+  );
   expect(fresh.body.data.me).toEqual({ id: alice.userId });
-  const expired = await gql(stack.url, `{ me { id } }`, {}, bearer(await (await AccessTokenSigner.fromPem(stack.config.JWT_PRIVATE_KEY!, -10)).sign(claims)));
+  const expired = await gql(
+    stack.url,
+    `{ me { id } }`,
+    {},
+    bearer(await (await AccessTokenSigner.fromPem(stack.config.JWT_PRIVATE_KEY!, -10)).sign(claims)),
+  );
   expect(expired.status).toBe(401);
   expect(expired.body.errors?.[0]).toMatchObject({ extensions: { code: 'UNAUTHENTICATED' }, message: expect.stringMatching(/expired/) });
 });
 
 test('a user without an active organization is FORBIDDEN from organization-scoped calls', async () => {
-  const signUp = await gql(stack.url, `mutation { signUp(input: { email: "loner@example.com", password: "a long password", name: "Loner" }) { accessToken } }`);
+  const signUp = await gql(
+    stack.url,
+    `mutation { signUp(input: { email: "loner@example.com", password: "a long password", name: "Loner" }) { accessToken } }`,
+  );
   const headers = bearer(signUp.body.data.signUp.accessToken);
   const res = await gql(stack.url, CREATE_PROMPT, { i: { name: 'x', template: 'y' } }, headers);
-  expect(res.body.errors?.[0]).toMatchObject({ extensions: { code: 'FORBIDDEN' }, message: expect.stringMatching(/no active organization/i) });
+  expect(res.body.errors?.[0]).toMatchObject({
+    extensions: { code: 'FORBIDDEN' },
+    message: expect.stringMatching(/no active organization/i),
+  });
 });
 
 test('a subscription sent over HTTP is BAD_REQUEST with status 400', async () => {
@@ -123,13 +150,21 @@ test('subgraphs called directly serve only public fields without the internal to
   expect(forged.body.data ?? null).toBeNull();
   // a genuine principal of bob with a forged representation of alice's organization
   const asBob = { ...forRealUser, sub: bob.userId, org: bob.orgId, memberships: [{ org: bob.orgId, role: 'OWNER' as const }] };
-  const wrongTenant = await gql(billingUrl, entities, reps, { [PRINCIPAL_HEADER]: await signPrincipal(asBob, stack.config.INTERNAL_TOKEN_SECRET) });
-  expect(wrongTenant.body.errors?.[0].extensions?.code).toBe('NOT_FOUND');
-  expect(wrongTenant.body.data._entities).toEqual([null]);
-  const promptOfAlice = (await gql(stack.url, `{ prompts(first: 1) { edges { node { id } } } }`, {}, alice.headers)).body.data.prompts.edges[0].node.id;
-  const prompt = await gql(stack.subgraphs['ai-platform']!.url, `query($r: [_Any!]!) { _entities(representations: $r) { ... on Prompt { name } } }`, { r: [{ __typename: 'Prompt', id: promptOfAlice }] }, {
+  const wrongTenant = await gql(billingUrl, entities, reps, {
     [PRINCIPAL_HEADER]: await signPrincipal(asBob, stack.config.INTERNAL_TOKEN_SECRET),
   });
+  expect(wrongTenant.body.errors?.[0].extensions?.code).toBe('NOT_FOUND');
+  expect(wrongTenant.body.data._entities).toEqual([null]);
+  const promptOfAlice = (await gql(stack.url, `{ prompts(first: 1) { edges { node { id } } } }`, {}, alice.headers)).body.data.prompts
+    .edges[0].node.id;
+  const prompt = await gql(
+    stack.subgraphs['ai-platform']!.url,
+    `query($r: [_Any!]!) { _entities(representations: $r) { ... on Prompt { name } } }`,
+    { r: [{ __typename: 'Prompt', id: promptOfAlice }] },
+    {
+      [PRINCIPAL_HEADER]: await signPrincipal(asBob, stack.config.INTERNAL_TOKEN_SECRET),
+    },
+  );
   expect(prompt.body.errors?.[0].extensions?.code).toBe('NOT_FOUND');
   expect(prompt.body.data._entities).toEqual([null]);
 });
@@ -138,17 +173,38 @@ test('bad input is BAD_USER_INPUT naming the field, unknown ids NOT_FOUND, and n
   const promptCount = async () =>
     (await gql(stack.url, `{ prompts(first: 100) { edges { cursor } } }`, {}, alice.headers)).body.data.prompts.edges.length;
   const accountsRows = async () =>
-    (await stack.subgraphs.accounts!.server.runtime.orm.em.fork().getConnection().execute(
-      `select (select count(*) from accounts.users)::int as users, (select count(*) from accounts.organizations)::int as organizations,
+    (
+      await stack.subgraphs
+        .accounts!.server.runtime.orm.em.fork()
+        .getConnection()
+        .execute(
+          `select (select count(*) from accounts.users)::int as users, (select count(*) from accounts.organizations)::int as organizations,
               (select count(*) from accounts.memberships)::int as memberships`,
-    ))[0];
+        )
+    )[0];
   const before = await promptCount();
   const accountsBefore = await accountsRows();
   const cases: Array<[string, Record<string, unknown>, string[]]> = [
-    [`mutation($i: SignUpInput!) { signUp(input: $i) { accessToken } }`, { i: { email: 'nope', password: 'a long password', name: 'N' } }, ['input', 'email']],
-    [`mutation($i: SignUpInput!) { signUp(input: $i) { accessToken } }`, { i: { email: 'ok@example.com', password: 'short', name: 'N' } }, ['input', 'password']],
-    [`mutation($i: SignUpInput!) { signUp(input: $i) { accessToken } }`, { i: { email: 'ok@example.com', password: 'a long password', name: '' } }, ['input', 'name']],
-    [`mutation($i: CreateOrganizationInput!) { createOrganization(input: $i) { id } }`, { i: { name: 'x'.repeat(101) } }, ['input', 'name']],
+    [
+      `mutation($i: SignUpInput!) { signUp(input: $i) { accessToken } }`,
+      { i: { email: 'nope', password: 'a long password', name: 'N' } },
+      ['input', 'email'],
+    ],
+    [
+      `mutation($i: SignUpInput!) { signUp(input: $i) { accessToken } }`,
+      { i: { email: 'ok@example.com', password: 'short', name: 'N' } },
+      ['input', 'password'],
+    ],
+    [
+      `mutation($i: SignUpInput!) { signUp(input: $i) { accessToken } }`,
+      { i: { email: 'ok@example.com', password: 'a long password', name: '' } },
+      ['input', 'name'],
+    ],
+    [
+      `mutation($i: CreateOrganizationInput!) { createOrganization(input: $i) { id } }`,
+      { i: { name: 'x'.repeat(101) } },
+      ['input', 'name'],
+    ],
     [`mutation($i: CreateOrganizationInput!) { createOrganization(input: $i) { id } }`, { i: { name: '' } }, ['input', 'name']],
     [`mutation($i: CreatePromptInput!) { createPrompt(input: $i) { id } }`, { i: { name: '', template: 't' } }, ['input', 'name']],
     [`mutation($id: ID!) { switchOrganization(organizationId: $id) { accessToken } }`, { id: '12' }, ['organizationId']],
@@ -160,7 +216,12 @@ test('bad input is BAD_USER_INPUT naming the field, unknown ids NOT_FOUND, and n
     expect(res.body.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
     expect(res.body.errors?.[0].extensions?.fields).toContainEqual(expect.objectContaining({ path }));
   }
-  const unknown = await gql(stack.url, `mutation($id: ID!) { switchOrganization(organizationId: $id) { accessToken } }`, { id: randomUUID() }, alice.headers);
+  const unknown = await gql(
+    stack.url,
+    `mutation($id: ID!) { switchOrganization(organizationId: $id) { accessToken } }`,
+    { id: randomUUID() },
+    alice.headers,
+  );
   expect(unknown.body.errors?.[0].extensions?.code).toBe('NOT_FOUND');
   expect(await promptCount()).toBe(before);
   expect(await accountsRows()).toEqual(accountsBefore);

@@ -62,7 +62,14 @@ async function execute(run: EventExecution, event: FormattedExecutionResult): Pr
     operationName: run.operationName ?? null,
     source: run.source,
   } as unknown as RequestContext;
-  const result = await executeQueryPlan(run.queryPlan, serviceMap, requestContext, run.plan.operationContext, run.snapshot.supergraphSchema, run.snapshot.api);
+  const result = await executeQueryPlan(
+    run.queryPlan,
+    serviceMap,
+    requestContext,
+    run.plan.operationContext,
+    run.snapshot.supergraphSchema,
+    run.snapshot.api,
+  );
   const { errors, ...rest } = result;
   if (!errors?.length) return rest as FormattedExecutionResult;
   return { ...(rest as FormattedExecutionResult), errors: errors.map((e) => formatEventError(run, e)) };

@@ -54,7 +54,12 @@ export function trackSupergraph(gateway: ApolloGateway): { current(): Supergraph
 }
 
 /** Plan a validated subscription operation with the snapshot's QueryPlanner. */
-export function planSubscription(snapshot: SupergraphSnapshot, document: DocumentNode, source: string, operationName?: string): SubscriptionPlan {
+export function planSubscription(
+  snapshot: SupergraphSnapshot,
+  document: DocumentNode,
+  source: string,
+  operationName?: string,
+): SubscriptionPlan {
   const key = `${operationName ?? ''}\n${source}`;
   const cached = snapshot.plans.get(key);
   if (cached) return cached;

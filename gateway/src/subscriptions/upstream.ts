@@ -29,17 +29,25 @@ const isCloseEvent = (e: unknown): e is { code: number; reason?: string } =>
 
 /** For the log: a close code, the subgraph's errors, or a connection error's message. */
 const describe = (err: unknown) =>
-  isCloseEvent(err) ? { code: err.code, reason: err.reason } : Array.isArray(err) ? { errors: err } : { message: (err as { message?: string })?.message ?? String(err) };
+  isCloseEvent(err)
+    ? { code: err.code, reason: err.reason }
+    : Array.isArray(err)
+      ? { errors: err }
+      : { message: (err as { message?: string })?.message ?? String(err) };
 
 /** What ended an upstream subscription, as the error its client receives. */
 export function upstreamFailure(service: string, err: unknown): Error {
   if (Array.isArray(err)) {
     return new UpstreamErrors(
-      (err as GraphQLFormattedError[]).map((e) => new GraphQLError(e.message, { path: e.path, extensions: { ...e.extensions, serviceName: service } })),
+      (err as GraphQLFormattedError[]).map(
+        (e) => new GraphQLError(e.message, { path: e.path, extensions: { ...e.extensions, serviceName: service } }),
+      ),
     );
   }
   if (isCloseEvent(err)) {
-    return serviceUnavailable(`The ${service} service ended the subscription (closed ${err.code}${err.reason ? `: ${err.reason}` : ''}); subscribe again`);
+    return serviceUnavailable(
+      `The ${service} service ended the subscription (closed ${err.code}${err.reason ? `: ${err.reason}` : ''}); subscribe again`,
+    );
   }
   return serviceUnavailable(`The ${service} service could not be reached; subscribe again`);
 }
@@ -66,7 +74,8 @@ export function upstreamSubscription(
   let unsubscribe = () => {};
   const events = createChannel<Event>({
     maxBuffer: options.maxBuffer,
-    onOverflow: () => options.logger.warn({ subgraph: service, maxBuffer: options.maxBuffer }, 'subscriber too slow: dropping its oldest events'),
+    onOverflow: () =>
+      options.logger.warn({ subgraph: service, maxBuffer: options.maxBuffer }, 'subscriber too slow: dropping its oldest events'),
     onClose: () => {
       options.stats.upstreamSubscriptions--;
       unsubscribe();

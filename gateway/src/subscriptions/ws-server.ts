@@ -1,12 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ServiceMap } from '@apollo/gateway';
-import {
-  getOperationAST,
-  GraphQLError,
-  type DocumentNode,
-  type ExecutionArgs,
-  type FormattedExecutionResult,
-} from 'graphql';
+import { getOperationAST, GraphQLError, type DocumentNode, type ExecutionArgs, type FormattedExecutionResult } from 'graphql';
 import { CloseCode, type ExecutionResult, type OperationResult } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import type { WebSocketServer } from 'ws';
@@ -165,7 +159,11 @@ export function createSubscriptionServer(options: SubscriptionServerOptions) {
       return {
         // The same supergraph, principal, operation and variables: one upstream subscription, one
         // execution per event, run (and logged) under the request id of whoever opened it.
-        run: () => shared.subscribe(JSON.stringify([snapshot.id, principalKey, operationName ?? null, source, variables]), open) as AsyncIterableIterator<unknown> as AsyncIterableIterator<ExecutionResult>,
+        run: () =>
+          shared.subscribe(
+            JSON.stringify([snapshot.id, principalKey, operationName ?? null, source, variables]),
+            open,
+          ) as AsyncIterableIterator<unknown> as AsyncIterableIterator<ExecutionResult>,
       };
     };
 
@@ -235,7 +233,9 @@ export function createSubscriptionServer(options: SubscriptionServerOptions) {
           }
           const operation = getOperationAST(document, operationName);
           if (!operation) {
-            const message = operationName ? `Unknown operation named "${operationName}".` : 'Must provide operation name if query contains multiple operations.';
+            const message = operationName
+              ? `Unknown operation named "${operationName}".`
+              : 'Must provide operation name if query contains multiple operations.';
             return refuse([new GraphQLError(message, { extensions: { code: 'OPERATION_RESOLUTION_FAILURE' } })]);
           }
           let principal: Principal | null;
@@ -246,12 +246,22 @@ export function createSubscriptionServer(options: SubscriptionServerOptions) {
             if (err instanceof GraphQLError) return refuse([err]);
             throw err;
           }
-          const context: GatewayContext = { requestId, principal, credential: connection.credential, ip: ctx.extra.request.socket.remoteAddress ?? null };
+          const context: GatewayContext = {
+            requestId,
+            principal,
+            credential: connection.credential,
+            ip: ctx.extra.request.socket.remoteAddress ?? null,
+          };
           const args = { schema: snapshot.apiSchema, document, operationName, variableValues: payload.variables };
 
           if (operation.operation !== 'subscription') {
             // Through Apollo's pipeline: the same guards, planning, auth, plugins and error format as HTTP.
-            const request = { query: payload.query, operationName, variables: payload.variables ?? undefined, extensions: payload.extensions ?? undefined };
+            const request = {
+              query: payload.query,
+              operationName,
+              variables: payload.variables ?? undefined,
+              extensions: payload.extensions ?? undefined,
+            };
             const prepared: PreparedOperation = {
               run: () => requestScope.run({ requestId: context.requestId }, () => execute(request, context)) as Promise<ExecutionResult>,
             };
@@ -275,7 +285,9 @@ export function createSubscriptionServer(options: SubscriptionServerOptions) {
           } catch (err) {
             // A planning failure is this operation's error (masked and logged), not the socket's.
             logger.error({ err, requestId: context.requestId }, 'could not plan a subscription');
-            prepared = [err instanceof GraphQLError ? err : new GraphQLError('Could not plan the subscription', { originalError: err as Error })];
+            prepared = [
+              err instanceof GraphQLError ? err : new GraphQLError('Could not plan the subscription', { originalError: err as Error }),
+            ];
           }
           record(Array.isArray(prepared) ? 'error' : 'ok', Array.isArray(prepared) ? prepared : []);
           return Array.isArray(prepared) ? prepared : { ...args, contextValue: prepared };

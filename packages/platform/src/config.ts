@@ -45,10 +45,22 @@ const schema = z
     STREAM_CLAIM_IDLE_MS: z.coerce.number().int().min(10).default(30_000),
     /** HS256 key of the internal principal token; outside production generated once under KEYS_DIR when absent. */
     INTERNAL_TOKEN_SECRET: z.string().min(32).optional(),
-    ACCESS_TOKEN_TTL: z.coerce.number().int().positive().default(15 * 60),
-    REFRESH_TOKEN_TTL: z.coerce.number().int().positive().default(30 * 24 * 3600),
+    ACCESS_TOKEN_TTL: z.coerce
+      .number()
+      .int()
+      .positive()
+      .default(15 * 60),
+    REFRESH_TOKEN_TTL: z.coerce
+      .number()
+      .int()
+      .positive()
+      .default(30 * 24 * 3600),
     /** Seconds the gateway keeps a mutation's response under its Idempotency-Key. */
-    IDEMPOTENCY_TTL: z.coerce.number().int().positive().default(24 * 3600),
+    IDEMPOTENCY_TTL: z.coerce
+      .number()
+      .int()
+      .positive()
+      .default(24 * 3600),
     /** PEM keys for user access tokens; in development generated under KEYS_DIR when absent. */
     JWT_PRIVATE_KEY: z.string().optional(),
     JWT_PUBLIC_KEY: z.string().optional(),
@@ -71,7 +83,12 @@ const schema = z
     CORS_ORIGINS: z
       .string()
       .default('http://localhost:5173,http://127.0.0.1:5173')
-      .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean)),
+      .transform((v) =>
+        v
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean),
+      ),
     // Operation guards of the gateway (docs/errors.md). Subgraphs refuse past depth and alias limits
     // derived from these (`subgraphShapeLimits`), set above what the gateway's own fetches need.
     /** Lexical tokens a document may have; parsing stops past it, so size and nesting are bounded before anything else. */

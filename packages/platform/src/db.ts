@@ -80,7 +80,9 @@ function watchQueries(client: PgConnection, timeoutMs: number) {
     // knex always passes a callback; anything else (streams, promises) is left alone.
     if (typeof callback !== 'function') return query.apply(this, args);
     const timer = setTimeout(() => {
-      const error = Object.assign(new Error(`PostgreSQL did not answer within ${timeoutMs} ms; the connection was dropped`), { code: DATABASE_TIMEOUT_CODE });
+      const error = Object.assign(new Error(`PostgreSQL did not answer within ${timeoutMs} ms; the connection was dropped`), {
+        code: DATABASE_TIMEOUT_CODE,
+      });
       client.connection?.stream?.destroy(error);
     }, timeoutMs);
     args[args.length - 1] = ((err, result) => {
@@ -99,7 +101,12 @@ export interface OpenDatabaseOptions {
   unbounded?: boolean;
 }
 
-export async function openDatabase(config: Config, options: DatabaseOptions, logger: Logger, open: OpenDatabaseOptions = {}): Promise<MikroORM> {
+export async function openDatabase(
+  config: Config,
+  options: DatabaseOptions,
+  logger: Logger,
+  open: OpenDatabaseOptions = {},
+): Promise<MikroORM> {
   const statementTimeout = config.DATABASE_STATEMENT_TIMEOUT_MS;
   const bounded = !open.unbounded;
   const ormOptions: Options = {
@@ -131,7 +138,9 @@ export async function openDatabase(config: Config, options: DatabaseOptions, log
       // Startup parameters of every connection (node-postgres sends them with the handshake).
       connection: {
         connectionTimeoutMillis: config.DATABASE_ACQUIRE_TIMEOUT_MS,
-        ...(bounded ? { statement_timeout: statementTimeout, idle_in_transaction_session_timeout: config.DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS } : {}),
+        ...(bounded
+          ? { statement_timeout: statementTimeout, idle_in_transaction_session_timeout: config.DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS }
+          : {}),
       },
     },
     allowGlobalContext: false,

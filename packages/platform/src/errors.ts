@@ -45,11 +45,11 @@ export const unauthenticated = (message = 'Authentication required', httpStatus?
 export const forbidden = (message = 'Not allowed') => make(ErrorCode.FORBIDDEN, message);
 export const notFound = (what: string) => make(ErrorCode.NOT_FOUND, `${what} not found`);
 export const conflict = (message: string) => make(ErrorCode.CONFLICT, message);
-export const badRequest = (message: string) =>
-  make(ErrorCode.BAD_REQUEST, message, { http: { status: 400 } });
+export const badRequest = (message: string) => make(ErrorCode.BAD_REQUEST, message, { http: { status: 400 } });
 /** Too much at once; `retryAfterSeconds` (in `extra`) tells the client when trying again can work. */
 export const rateLimited = (message: string, extra: Record<string, unknown> = {}) => make(ErrorCode.RATE_LIMITED, message, extra);
-export const serviceUnavailable = (message: string, extra: Record<string, unknown> = {}) => make(ErrorCode.SERVICE_UNAVAILABLE, message, extra);
+export const serviceUnavailable = (message: string, extra: Record<string, unknown> = {}) =>
+  make(ErrorCode.SERVICE_UNAVAILABLE, message, extra);
 /** The request's deadline (the gateway's `x-lattice-deadline`) passed: the write was rolled back, the client may retry. */
 export const deadlineExceeded = (what = 'The request') =>
   serviceUnavailable(`${what} ran past its deadline and was rolled back; nothing was written. Retry.`, { reason: 'DEADLINE_EXCEEDED' });
@@ -60,7 +60,14 @@ export const badUserInput = (fields: FieldError[], message?: string) =>
 
 /** The same error with a code, e.g. graphql-js' own parse and validation errors outside Apollo. */
 export const withCode = (e: GraphQLError, code: string) =>
-  new GraphQLError(e.message, { nodes: e.nodes, source: e.source, positions: e.positions, path: e.path, originalError: e.originalError, extensions: { ...e.extensions, code } });
+  new GraphQLError(e.message, {
+    nodes: e.nodes,
+    source: e.source,
+    positions: e.positions,
+    path: e.path,
+    originalError: e.originalError,
+    extensions: { ...e.extensions, code },
+  });
 
 export const isClientError = (code: unknown): boolean => typeof code === 'string' && PASSED_THROUGH.has(code);
 
@@ -148,5 +155,14 @@ export function unavailableDependency(err: unknown): 'database' | 'redis' | unde
 export function loggable(err: unknown): unknown {
   if (!(err instanceof Error) || !('sqlState' in err || 'code' in err)) return err;
   const e = err as Error & { sqlState?: string; code?: string; constraint?: string };
-  return { type: e.name, sqlState: e.sqlState, code: e.code, constraint: e.constraint, stack: e.stack?.split('\n').filter((l) => /^\s+at /.test(l)).join('\n') };
+  return {
+    type: e.name,
+    sqlState: e.sqlState,
+    code: e.code,
+    constraint: e.constraint,
+    stack: e.stack
+      ?.split('\n')
+      .filter((l) => /^\s+at /.test(l))
+      .join('\n'),
+  };
 }

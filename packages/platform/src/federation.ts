@@ -68,10 +68,10 @@ export async function buildFederatedSchema(options: FederatedSchemaOptions): Pro
   });
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a resolver map is keyed by type and field names only
   const resolvers: Record<string, any> = createResolversMap(schema);
-  for (const [field, resolve] of Object.entries<Resolve>(resolvers.Mutation ?? {})) resolvers.Mutation[field] = throughBoundary(field, resolve);
+  for (const [field, resolve] of Object.entries<Resolve>(resolvers.Mutation ?? {}))
+    resolvers.Mutation[field] = throughBoundary(field, resolve);
   for (const [typeName, resolveReference] of Object.entries(options.referenceResolvers ?? {})) {
     resolvers[typeName] = { ...resolvers[typeName], __resolveReference: resolveReference };
   }
   return buildSubgraphSchema({ typeDefs: parse(`${FEDERATION_LINK}\n${printSchemaWithDirectives(schema)}`), resolvers });
 }
-

@@ -91,7 +91,11 @@ export function createJobs(options: CreateJobsOptions): Jobs {
     async repeat(name, everyMs, data = {}) {
       // One attempt: the next tick is the retry. Failures are kept, but only the last 1000: a
       // schedule failing every minute must not grow Redis forever.
-      await queue.upsertJobScheduler(name, { every: everyMs }, { name, data, opts: { attempts: 1, removeOnComplete: 100, removeOnFail: 1000 } });
+      await queue.upsertJobScheduler(
+        name,
+        { every: everyMs },
+        { name, data, opts: { attempts: 1, removeOnComplete: 100, removeOnFail: 1000 } },
+      );
     },
     close() {
       closing ??= (async () => {

@@ -25,7 +25,14 @@ export function createMetrics(service: string) {
     operationDuration,
     operationErrors,
     gauge: (name: string, help: string, collect: () => number) =>
-      new Gauge({ name, help, registers: [registry], collect() { this.set(collect()); } }),
+      new Gauge({
+        name,
+        help,
+        registers: [registry],
+        collect() {
+          this.set(collect());
+        },
+      }),
     counter: <L extends string>(name: string, help: string, labelNames: readonly L[] = []) =>
       new Counter<L>({ name, help, labelNames, registers: [registry] }),
   };

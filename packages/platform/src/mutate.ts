@@ -76,7 +76,8 @@ export async function mutate<T>(scope: Scope, work: (tx: Scope) => Promise<T>, o
       },
     };
     const value = await work(tx);
-    if (options.audit !== false && audits === 0) throw new Error('This mutation recorded no audit entry (scope.audit) and is not telemetry');
+    if (options.audit !== false && audits === 0)
+      throw new Error('This mutation recorded no audit entry (scope.audit) and is not telemetry');
     // The change first, then its events: both commit together or not at all.
     await em.flush();
     if (rows.length) await em.insertMany(OutboxEntity, rows);

@@ -23,9 +23,7 @@ export const rule = {
   write: (role: OrgRole, scope: string): ActionRule => ({ kind: 'org', access: 'write', role, scope }),
 };
 
-export type Decision =
-  | { allowed: true; org: string | null }
-  | { allowed: false; code: 'UNAUTHENTICATED' | 'FORBIDDEN'; reason: string };
+export type Decision = { allowed: true; org: string | null } | { allowed: false; code: 'UNAUTHENTICATED' | 'FORBIDDEN'; reason: string };
 
 const deny = (reason: string): Decision => ({ allowed: false, code: 'FORBIDDEN', reason });
 
@@ -49,10 +47,11 @@ export function can(principal: Principal | null, action: ActionRule, org?: strin
   const target = org ?? principal.org;
   if (!target) return deny('No active organization: call switchOrganization first');
   if (principal.kind === 'apiKey') {
-    if (target !== principal.org) return deny("An API key acts only in its own organization");
+    if (target !== principal.org) return deny('An API key acts only in its own organization');
     return principal.scopes.includes(action.scope) ? { allowed: true, org: target } : deny(`Requires the ${action.scope} scope`);
   }
-  if (action.access === 'write' && target !== principal.org) return deny('Writes act on the active organization: call switchOrganization first');
+  if (action.access === 'write' && target !== principal.org)
+    return deny('Writes act on the active organization: call switchOrganization first');
   const role = roleIn(principal, target);
   if (!role) return deny('Not a member of this organization');
   return roleAtLeast(role, action.role) ? { allowed: true, org: target } : deny(`Requires the ${action.role} role or higher`);

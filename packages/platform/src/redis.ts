@@ -37,8 +37,7 @@ export async function closeRedis(redis: Redis): Promise<void> {
 }
 
 // ioredis retries with backoff and emits an error per failed attempt; log each, as a warning.
-const logRedisErrors = (redis: Redis, logger: Logger) =>
-  redis.on('error', (err: Error) => logger.warn({ err }, 'Redis connection error'));
+const logRedisErrors = (redis: Redis, logger: Logger) => redis.on('error', (err: Error) => logger.warn({ err }, 'Redis connection error'));
 
 type Handler = (payload: unknown) => void;
 type LostHandler = (error: Error) => void;
@@ -69,7 +68,10 @@ export const liveEventsInterrupted = () =>
  * and those that subscribed while it was down are ended when it is back.
  */
 export class PubSub {
-  private readonly channels = new Map<string, { handlers: Map<Handler, LostHandler | undefined>; subscribed: Promise<void>; acknowledged: boolean }>();
+  private readonly channels = new Map<
+    string,
+    { handlers: Map<Handler, LostHandler | undefined>; subscribed: Promise<void>; acknowledged: boolean }
+  >();
   private readonly subscriber: Redis;
   private wasReady = false;
   private interrupted = false;

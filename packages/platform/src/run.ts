@@ -6,7 +6,7 @@ import type { ServiceServer } from './server';
 
 const HOW_TO_START = {
   PostgreSQL:
-    "start it with `pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start`, or `docker compose up -d postgres`",
+    'start it with `pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start`, or `docker compose up -d postgres`',
   Redis:
     "start it with `redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save '' --appendonly no`, or `docker compose up -d redis`",
 };
@@ -28,36 +28,41 @@ export async function checkDependencies(config: Config, needs: readonly Dependen
   const redisUrl = new URL(config.REDIS_URL);
   const problems = await Promise.all([
     needs.includes('PostgreSQL') &&
-    reachable(
-      'PostgreSQL',
-      async () => {
-        // Loaded here, not at the top: the gateway runs this module and must not load pg.
-        const { Client } = await import('pg');
-        const maintenance = new URL(config.DATABASE_URL);
-        maintenance.pathname = '/postgres';
-        const client = new Client({ connectionString: maintenance.toString(), connectionTimeoutMillis: 3000 });
-        await client.connect();
-        await client.end();
-      },
-      pgUrl.host,
-    ),
+      reachable(
+        'PostgreSQL',
+        async () => {
+          // Loaded here, not at the top: the gateway runs this module and must not load pg.
+          const { Client } = await import('pg');
+          const maintenance = new URL(config.DATABASE_URL);
+          maintenance.pathname = '/postgres';
+          const client = new Client({ connectionString: maintenance.toString(), connectionTimeoutMillis: 3000 });
+          await client.connect();
+          await client.end();
+        },
+        pgUrl.host,
+      ),
     needs.includes('Redis') &&
-    reachable(
-      'Redis',
-      async () => {
-        const redis = new Redis(config.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 3000, retryStrategy: () => null });
-        // Keep the socket's own error (ECONNREFUSED…) for the message, not ioredis' "Connection is closed".
-        let socketError: Error | undefined;
-        redis.on('error', (err: Error) => (socketError ??= err));
-        try {
-          await redis.connect().catch((err: Error) => Promise.reject(socketError ?? err));
-          await redis.ping();
-        } finally {
-          redis.disconnect();
-        }
-      },
-      redisUrl.host,
-    ),
+      reachable(
+        'Redis',
+        async () => {
+          const redis = new Redis(config.REDIS_URL, {
+            lazyConnect: true,
+            maxRetriesPerRequest: 0,
+            connectTimeout: 3000,
+            retryStrategy: () => null,
+          });
+          // Keep the socket's own error (ECONNREFUSED…) for the message, not ioredis' "Connection is closed".
+          let socketError: Error | undefined;
+          redis.on('error', (err: Error) => (socketError ??= err));
+          try {
+            await redis.connect().catch((err: Error) => Promise.reject(socketError ?? err));
+            await redis.ping();
+          } finally {
+            redis.disconnect();
+          }
+        },
+        redisUrl.host,
+      ),
   ]);
   return problems.filter((p): p is string => typeof p === 'string');
 }

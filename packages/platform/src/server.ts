@@ -82,7 +82,9 @@ export function createServiceServer<TContext extends BaseContext>(options: Servi
   const { config, logger, metrics } = options;
   const app = express();
   const httpServer = createHttpServer(httpTimeouts(config.HTTP_REQUEST_TIMEOUT_MS), app);
-  const wss = options.websocket ? new WebSocketServer({ server: httpServer, path: GRAPHQL_PATH, maxPayload: MAX_REQUEST_BYTES }) : undefined;
+  const wss = options.websocket
+    ? new WebSocketServer({ server: httpServer, path: GRAPHQL_PATH, maxPayload: MAX_REQUEST_BYTES })
+    : undefined;
   let wsCleanup: { dispose(): unknown } | undefined;
   const production = config.NODE_ENV === 'production';
   const formatError = createErrorFormatter(logger);
@@ -152,7 +154,9 @@ export function createServiceServer<TContext extends BaseContext>(options: Servi
       }),
     );
     const ready = checks.every(([, state]) => state === 'ok');
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', service: options.name, checks: Object.fromEntries(checks) });
+    res
+      .status(ready ? 200 : 503)
+      .json({ status: ready ? 'ready' : 'not ready', service: options.name, checks: Object.fromEntries(checks) });
   });
   app.get('/metrics', async (_req, res) => {
     res.setHeader('content-type', metrics.registry.contentType);
@@ -244,6 +248,13 @@ function jsonErrors(logger: Logger): express.ErrorRequestHandler {
       return;
     }
     logger.error({ err, requestId }, 'unexpected error in an HTTP route');
-    res.status(500).json({ errors: [{ message: `Internal server error (request ${requestId ?? 'unknown'})`, extensions: { code: 'INTERNAL_SERVER_ERROR', requestId } }] });
+    res.status(500).json({
+      errors: [
+        {
+          message: `Internal server error (request ${requestId ?? 'unknown'})`,
+          extensions: { code: 'INTERNAL_SERVER_ERROR', requestId },
+        },
+      ],
+    });
   };
 }

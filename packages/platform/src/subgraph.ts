@@ -114,7 +114,8 @@ const header = (headers: IncomingHttpHeaders, name: string) => {
   return Array.isArray(v) ? v[0] : v;
 };
 
-const thrown = (e: GraphQLError): GraphQLError => (e.extensions.code === undefined && e.originalError instanceof GraphQLError ? e.originalError : e);
+const thrown = (e: GraphQLError): GraphQLError =>
+  e.extensions.code === undefined && e.originalError instanceof GraphQLError ? e.originalError : e;
 
 /** The client's address as the gateway forwards it (subgraphs are only reached through it). */
 const clientIp = (req: { headers: IncomingHttpHeaders; socket: { remoteAddress?: string } }): string | null =>
@@ -198,14 +199,25 @@ async function assembleSubgraphServer<TLoaders, TDeps>(
   };
   const scope = (principal: Principal | null, request: RequestInfo = { id: randomUUID(), ip: null }) =>
     createScope({ principal, em: orm.em.fork(), log: logger, clock, request, runtime: scopeRuntime });
-  const runtime: SubgraphRuntime = { config, orm, redis, pubsub, memberships, logger, clock, scope, serviceScope, ...background, disposables };
+  const runtime: SubgraphRuntime = {
+    config,
+    orm,
+    redis,
+    pubsub,
+    memberships,
+    logger,
+    clock,
+    scope,
+    serviceScope,
+    ...background,
+    disposables,
+  };
   const deps = (definition.deps ? await definition.deps(runtime) : undefined) as TDeps;
   const schema = guardServiceSdl(await definition.buildSchema(), config);
   // Defense in depth: a subgraph's port is reachable without the gateway and its guards.
   const shapeLimits = shapeLimitsRule(subgraphShapeLimits(config));
   const metrics = createMetrics(definition.name);
   outboxGauges(metrics, background.relay);
-
 
   const contextFor = (principal: Principal | null, request: RequestInfo): SubgraphContext<TLoaders, TDeps> => {
     const requestScope = scope(principal, request);
@@ -249,7 +261,8 @@ async function assembleSubgraphServer<TLoaders, TDeps>(
               // An error for this operation: left to graphql-ws, it would close the whole socket.
               return [withCode(err as GraphQLError, 'GRAPHQL_PARSE_FAILED')];
             }
-            if (operation && operation !== 'subscription') return [badRequest('Only subscriptions are served over the WebSocket; send queries and mutations over HTTP')];
+            if (operation && operation !== 'subscription')
+              return [badRequest('Only subscriptions are served over the WebSocket; send queries and mutations over HTTP')];
           },
           context: (ctx) => contextFor(ctx.extra.principal ?? null, { id: randomUUID(), ip: null }),
           // Ended (FORBIDDEN) once the user's memberships no longer allow what its resolver requires.
@@ -259,7 +272,9 @@ async function assembleSubgraphServer<TLoaders, TDeps>(
           },
           // Masked and logged like HTTP errors, under the subscription's request id.
           onNext: (_ctx, _id, _payload, args, result) =>
-            result.errors ? { ...result, errors: formatErrorsFor(formatError, result.errors, (args.contextValue as SubgraphContext).requestId) } : result,
+            result.errors
+              ? { ...result, errors: formatErrorsFor(formatError, result.errors, (args.contextValue as SubgraphContext).requestId) }
+              : result,
           // graphql-ws wraps what a subscription's iterator threw (e.g. SERVICE_UNAVAILABLE when live
           // events may have been missed) in a code-less GraphQLError: report the error thrown.
           onError: (_ctx, _id, _payload, errors) => formatErrorsFor(formatError, errors.map(thrown), randomUUID()),

@@ -38,7 +38,11 @@ export async function eventsFixture(schema = 'events_test', extraSql: string[] =
   const orms: MikroORM[] = [];
   const redises: Redis[] = [];
   const openOrm = async () => {
-    const orm = await openDatabase(config, { schema, entities: eventEntities, migrations: [{ name: 'Migration00000000000001', class: migrationFor(schema, extraSql) }] }, logger);
+    const orm = await openDatabase(
+      config,
+      { schema, entities: eventEntities, migrations: [{ name: 'Migration00000000000001', class: migrationFor(schema, extraSql) }] },
+      logger,
+    );
     orms.push(orm);
     await migrate(orm, schema);
     return orm;

@@ -24,7 +24,12 @@ afterAll(async () => {
 test('jobs get the default retry policy and live under the prefix BullMQ is given', async () => {
   const jobs = jobsFor('defaults');
   const job = await jobs.add('noop', { a: 1 });
-  expect(job.opts).toMatchObject({ attempts: 5, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: 1000, removeOnFail: false });
+  expect(job.opts).toMatchObject({
+    attempts: 5,
+    backoff: { type: 'exponential', delay: 1000 },
+    removeOnComplete: 1000,
+    removeOnFail: false,
+  });
   const redis = createRedis(REDIS_URL, logger);
   try {
     expect(await redis.exists(`${prefix}bull:defaults:${job.id}`)).toBe(1);
@@ -44,7 +49,11 @@ test('a failing job is retried with exponential backoff and kept in the failed s
   });
   const added = await jobs.add('flaky', { x: 1 }, { attempts: 3, backoff: { type: 'exponential', delay: 200 } });
 
-  await eventually(() => jobs.queue.getJobState(added.id!), (state) => state === 'failed', 10_000);
+  await eventually(
+    () => jobs.queue.getJobState(added.id!),
+    (state) => state === 'failed',
+    10_000,
+  );
   expect(attempts).toHaveLength(3);
   // 200 ms, then 400 ms (a little scheduling slack below).
   expect(attempts[1]! - attempts[0]!).toBeGreaterThanOrEqual(180);
@@ -70,7 +79,10 @@ test('a job reports its progress and its result', async () => {
   worker.on('progress', (_job, progress) => seen.push(progress));
   const added = await jobs.add('export', { rows: 12 });
 
-  await eventually(() => jobs.queue.getJobState(added.id!), (state) => state === 'completed');
+  await eventually(
+    () => jobs.queue.getJobState(added.id!),
+    (state) => state === 'completed',
+  );
   const done = (await jobs.queue.getJob(added.id!))!;
   expect(done.progress).toBe(100);
   expect(done.returnvalue).toEqual({ rows: 12 });
@@ -81,7 +93,10 @@ test('a job without a handler fails instead of vanishing', async () => {
   const jobs = jobsFor('unknown');
   jobs.process({ known: async () => 'ok' });
   const added = await jobs.add('unknown', {}, { attempts: 1 });
-  await eventually(() => jobs.queue.getJobState(added.id!), (state) => state === 'failed');
+  await eventually(
+    () => jobs.queue.getJobState(added.id!),
+    (state) => state === 'failed',
+  );
   expect((await jobs.queue.getJob(added.id!))!.failedReason).toBe('no handler for job unknown');
 });
 

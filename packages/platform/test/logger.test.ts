@@ -29,7 +29,15 @@ test('a line written while serving a request carries its id, also across awaits;
 
 test('credentials and personal data are censored', () => {
   const { lines, logger } = capture();
-  logger.info({ email: 'ada@example.com', password: 'secret', input: { refreshToken: 'r', email: 'x@y.z' }, variables: { a: 1 } }, 'signed up');
-  expect(lines[0]).toMatchObject({ email: '[redacted]', password: '[redacted]', input: { refreshToken: '[redacted]', email: '[redacted]' }, variables: '[redacted]' });
+  logger.info(
+    { email: 'ada@example.com', password: 'secret', input: { refreshToken: 'r', email: 'x@y.z' }, variables: { a: 1 } },
+    'signed up',
+  );
+  expect(lines[0]).toMatchObject({
+    email: '[redacted]',
+    password: '[redacted]',
+    input: { refreshToken: '[redacted]', email: '[redacted]' },
+    variables: '[redacted]',
+  });
   expect(JSON.stringify(lines[0])).not.toMatch(/ada@example|secret|x@y\.z/);
 });

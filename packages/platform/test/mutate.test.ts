@@ -23,8 +23,10 @@ const scopeOf = (principal = userPrincipal(ORG, 'MEMBER')): Scope =>
     request: { id: 'req-1', ip: '203.0.113.9' },
     runtime: { source: 'test', pubsub: fx.pubsub, outboxWritten: () => void woken++ },
   });
-const insertThing = (tx: Scope, name: string) => tx.em.execute(`insert into "boundary_test"."things" ("id", "name") values (?, ?)`, [randomUUID(), name]);
-const count = async (table: string, where = 'true') => (await fx.sql<{ n: number }>(`select count(*)::int as n from "boundary_test"."${table}" where ${where}`))[0]!.n;
+const insertThing = (tx: Scope, name: string) =>
+  tx.em.execute(`insert into "boundary_test"."things" ("id", "name") values (?, ?)`, [randomUUID(), name]);
+const count = async (table: string, where = 'true') =>
+  (await fx.sql<{ n: number }>(`select count(*)::int as n from "boundary_test"."${table}" where ${where}`))[0]!.n;
 const heard = async (channel: string) => {
   const events: unknown[] = [];
   const stop = await fx.pubsub.subscribe(channel, (e) => events.push(e));
@@ -39,7 +41,12 @@ test('a committed mutation: the change, its audit event in the outbox, the relay
   await mutate(scopeOf(principal), async (tx) => {
     await insertThing(tx, 'committed');
     tx.live.publish('things', { name: 'committed' });
-    tx.audit({ action: 'thing.create', target: { type: 'Thing', id: 't-1' }, before: null, after: { name: 'committed', apiToken: 'tok_123' } });
+    tx.audit({
+      action: 'thing.create',
+      target: { type: 'Thing', id: 't-1' },
+      before: null,
+      after: { name: 'committed', apiToken: 'tok_123' },
+    });
     await sleep(100);
     deliveredBeforeCommit = live.events.length;
   });
@@ -114,6 +121,8 @@ test('outside mutate, the outbox, live events and audit refuse to work', () => {
 
 test('an anonymous write must name its actor', async () => {
   await expect(
-    mutate(createScope({ ...scopeOf(), principal: null }), async (tx) => tx.audit({ action: 'user.signUp', target: { type: 'User', id: null } })),
+    mutate(createScope({ ...scopeOf(), principal: null }), async (tx) =>
+      tx.audit({ action: 'user.signUp', target: { type: 'User', id: null } }),
+    ),
   ).rejects.toThrow(/must name its audit actor/);
 });

@@ -18,12 +18,16 @@ const relayOn = (redis: Redis, options: Partial<ConstructorParameters<typeof Out
   new OutboxRelay({ orm: fx.orm, redis, prefix: fx.prefix, source: 'billing', logger, ...options });
 
 const streamEvents = async (topic: string): Promise<DomainEvent[]> =>
-  (await fx.redis.xrange(streamKey(fx.prefix, topic), '-', '+')).map(([, fields]) => JSON.parse(fields[fields.indexOf('event') + 1]!) as DomainEvent);
+  (await fx.redis.xrange(streamKey(fx.prefix, topic), '-', '+')).map(
+    ([, fields]) => JSON.parse(fields[fields.indexOf('event') + 1]!) as DomainEvent,
+  );
 
-const unsent = async () => (await fx.sql<{ n: number }>(`select count(*)::int as n from "relay_test"."outbox" where sent_at is null`))[0]!.n;
+const unsent = async () =>
+  (await fx.sql<{ n: number }>(`select count(*)::int as n from "relay_test"."outbox" where sent_at is null`))[0]!.n;
 
 // A short disconnectTimeout: ioredis otherwise keeps a 2 s timer for a socket that never closes.
-const deadRedis = () => createRedis('redis://127.0.0.1:1', logger, { retryStrategy: () => 20, maxRetriesPerRequest: 1, disconnectTimeout: 20 });
+const deadRedis = () =>
+  createRedis('redis://127.0.0.1:1', logger, { retryStrategy: () => 20, maxRetriesPerRequest: 1, disconnectTimeout: 20 });
 
 test('runOnce appends unsent rows to their topic streams in order, as event envelopes, and marks them sent', async () => {
   const start = Date.now();
@@ -96,9 +100,9 @@ test('a Redis that accepts the connection but never answers cannot hold the rows
     await expect(relayOn(hung, { redisTimeoutMs: 300 }).runOnce()).rejects.toThrow(/did not finish within 300 ms/);
     expect(Date.now() - started).toBeLessThan(3000);
     // The transaction rolled back: the rows are unsent and no longer locked.
-    const locked = await fx.orm.em.fork().transactional((em) =>
-      em.execute(`select id from "relay_test"."outbox" where sent_at is null for update nowait`),
-    );
+    const locked = await fx.orm.em
+      .fork()
+      .transactional((em) => em.execute(`select id from "relay_test"."outbox" where sent_at is null for update nowait`));
     expect(locked).toHaveLength(3);
   } finally {
     await closeRedis(hung);
@@ -138,7 +142,10 @@ test('wake() sends committed rows at once, without waiting for the sweep', async
   relay.start();
   try {
     // The pass made at start has found nothing; the next sweep is a minute away.
-    await eventually(() => runOnce.mock.results.length, (n) => n === 1);
+    await eventually(
+      () => runOnce.mock.results.length,
+      (n) => n === 1,
+    );
     expect(await runOnce.mock.results[0]!.value).toBe(0);
     const ids = await fx.insertOutbox('t6.wake', 3);
     await sleep(200);

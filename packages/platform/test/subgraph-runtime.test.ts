@@ -76,7 +76,11 @@ test('an event written by a mutation wakes the relay and reaches a consumer the 
 
   expect(wake).toHaveBeenCalledTimes(1);
   wake.mockRestore();
-  await eventually(() => received.length, (n) => n === 1, 5000);
+  await eventually(
+    () => received.length,
+    (n) => n === 1,
+    5000,
+  );
   expect(received[0]).toMatchObject({ id, topic: 'rt.ping', payload: { hello: 'world' }, source: 'monitoring' });
   const [row] = await sql<{ sent: boolean }>(`select sent_at is not null as sent from "runtime_test"."outbox"`);
   expect(row!.sent).toBe(true);
@@ -94,7 +98,11 @@ test('the maintenance job is scheduled once, and trims consumed streams and purg
   const schedulers = await server.runtime.jobs.queue.getJobSchedulers();
   expect(schedulers.map((s) => [s.key, s.every])).toEqual([[MAINTENANCE_JOB, MAINTENANCE_EVERY_MS]]);
 
-  await eventually(async () => ((await server.runtime.redis.xpending(streamKey(config.REDIS_PREFIX, 'rt.ping'), `${config.REDIS_PREFIX}pings`)) as [number])[0], (n) => n === 0);
+  await eventually(
+    async () =>
+      ((await server.runtime.redis.xpending(streamKey(config.REDIS_PREFIX, 'rt.ping'), `${config.REDIS_PREFIX}pings`)) as [number])[0],
+    (n) => n === 0,
+  );
   await server.runtime.orm.em.fork().execute(`update "runtime_test"."outbox" set sent_at = now() - interval '2 days'`);
   const report = await server.runtime.maintain();
   expect(report).toEqual({ topics: ['rt.ping'], trimmed: 1, purged: 1 });
@@ -103,9 +111,11 @@ test('the maintenance job is scheduled once, and trims consumed streams and purg
 
 test('/metrics shows the relay lag as unsent outbox rows', async () => {
   await server.runtime.relay.stop(); // keep the row unsent for the reading
-  await server.runtime.orm.em.fork().execute(
-    `insert into "runtime_test"."outbox" (id, topic, payload, occurred_at) values ('00000000-0000-4000-8000-000000000001', 'rt.lag', '{}', now() - interval '3 seconds')`,
-  );
+  await server.runtime.orm.em
+    .fork()
+    .execute(
+      `insert into "runtime_test"."outbox" (id, topic, payload, occurred_at) values ('00000000-0000-4000-8000-000000000001', 'rt.lag', '{}', now() - interval '3 seconds')`,
+    );
   const text = await (await fetch(`${base}/metrics`)).text();
   expect(text).toMatch(/^lattice_outbox_unsent\{service="monitoring"\} 1$/m);
   const age = Number(/^lattice_outbox_oldest_unsent_seconds\{service="monitoring"\} (\S+)$/m.exec(text)?.[1]);

@@ -1,11 +1,23 @@
 import { randomUUID } from 'node:crypto';
-import { PRINCIPAL_HEADER, servicePrincipal as platformServicePrincipal, signPrincipal, type MembershipClaim, type OrgRole, type Principal } from '@lattice/platform';
+import {
+  PRINCIPAL_HEADER,
+  servicePrincipal as platformServicePrincipal,
+  signPrincipal,
+  type MembershipClaim,
+  type OrgRole,
+  type Principal,
+} from '@lattice/platform';
 
 /** A fresh organization id: tenants in tests are just ids until accounts is involved. */
 export const newOrgId = (): string => randomUUID();
 
 /** A user acting in `org` with `role`, and a member of `others` too. */
-export const userPrincipal = (org: string | null, role: OrgRole = 'MEMBER', others: MembershipClaim[] = [], sub: string = randomUUID()): Principal => ({
+export const userPrincipal = (
+  org: string | null,
+  role: OrgRole = 'MEMBER',
+  others: MembershipClaim[] = [],
+  sub: string = randomUUID(),
+): Principal => ({
   sub,
   kind: 'user',
   org,

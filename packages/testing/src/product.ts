@@ -11,13 +11,30 @@ export async function onboard(url: string, orgName = `Org ${++counter}`) {
   });
   if (signUp.body.errors) throw new Error(JSON.stringify(signUp.body.errors));
   const first = signUp.body.data.signUp;
-  const org = await gql(url, `mutation($i: CreateOrganizationInput!) { createOrganization(input: $i) { id name } }`, { i: { name: orgName } }, bearer(first.accessToken));
+  const org = await gql(
+    url,
+    `mutation($i: CreateOrganizationInput!) { createOrganization(input: $i) { id name } }`,
+    { i: { name: orgName } },
+    bearer(first.accessToken),
+  );
   if (org.body.errors) throw new Error(JSON.stringify(org.body.errors));
   const orgId = org.body.data.createOrganization.id as string;
-  const switched = await gql(url, `mutation($id: ID!) { switchOrganization(organizationId: $id) { ${AUTH} } }`, { id: orgId }, bearer(first.accessToken));
+  const switched = await gql(
+    url,
+    `mutation($id: ID!) { switchOrganization(organizationId: $id) { ${AUTH} } }`,
+    { id: orgId },
+    bearer(first.accessToken),
+  );
   if (switched.body.errors) throw new Error(JSON.stringify(switched.body.errors));
   const tokens = switched.body.data.switchOrganization;
-  return { email, userId: first.user.id as string, orgId, accessToken: tokens.accessToken as string, refreshToken: tokens.refreshToken as string, headers: bearer(tokens.accessToken) };
+  return {
+    email,
+    userId: first.user.id as string,
+    orgId,
+    accessToken: tokens.accessToken as string,
+    refreshToken: tokens.refreshToken as string,
+    headers: bearer(tokens.accessToken),
+  };
 }
 export type Onboarded = Awaited<ReturnType<typeof onboard>>;
 

@@ -1,5 +1,12 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { currentWorker, withSubgraphUrls, type Config, type ServiceServer, type SubgraphName, type SubgraphServer } from '@lattice/platform';
+import {
+  currentWorker,
+  withSubgraphUrls,
+  type Config,
+  type ServiceServer,
+  type SubgraphName,
+  type SubgraphServer,
+} from '@lattice/platform';
 import { dropTestDatabase, testConfig } from './config';
 
 export type SubgraphFactory = (config: Config) => Promise<SubgraphServer>;

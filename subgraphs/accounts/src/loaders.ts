@@ -26,7 +26,10 @@ export function createLoaders({ em, principal }: Scope) {
                where theirs.user_id = u.id))`,
         [ids, caller, caller],
       );
-      return byId(found.map((r) => em.map(UserEntity, r)), ids);
+      return byId(
+        found.map((r) => em.map(UserEntity, r)),
+        ids,
+      );
     }),
 
     /**
@@ -44,7 +47,10 @@ export function createLoaders({ em, principal }: Scope) {
           where o.id in (?)`,
         [caller, ids],
       );
-      return byId(found.map((r) => em.map(OrganizationEntity, r)), ids);
+      return byId(
+        found.map((r) => em.map(OrganizationEntity, r)),
+        ids,
+      );
     }),
 
     /** A user's memberships, limited to organizations the caller also belongs to. */

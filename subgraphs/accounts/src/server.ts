@@ -1,4 +1,11 @@
-import { AccessTokenSigner, createSubgraphServer, loadKeyPair, SUBGRAPH_TABLE, type Config, type SubgraphDefinition } from '@lattice/platform';
+import {
+  AccessTokenSigner,
+  createSubgraphServer,
+  loadKeyPair,
+  SUBGRAPH_TABLE,
+  type Config,
+  type SubgraphDefinition,
+} from '@lattice/platform';
 import { migrations } from '../migrations';
 import type { Deps } from './context';
 import { entities } from './entities';

@@ -27,7 +27,8 @@ async function asUser(accessToken: string) {
   return { [PRINCIPAL_HEADER]: await signPrincipal(principal, stack.config.INTERNAL_TOKEN_SECRET) };
 }
 const userCount = async () =>
-  (await stack.subgraphs.accounts!.server.runtime.orm.em.fork().getConnection().execute(`select count(*)::int as n from accounts.users`))[0].n as number;
+  (await stack.subgraphs.accounts!.server.runtime.orm.em.fork().getConnection().execute(`select count(*)::int as n from accounts.users`))[0]
+    .n as number;
 
 let n = 0;
 const signUp = async (overrides: Record<string, string> = {}) => {
@@ -42,7 +43,9 @@ test('signUp normalizes the email, hashes the password and starts with no active
   expect(user.email).toBe('mixed.case@example.com');
   const claims = await verifier.verify(accessToken);
   expect(claims).toMatchObject({ sub: user.id, org: null, role: null, memberships: [] });
-  const stored = await stack.subgraphs.accounts!.server.runtime.orm.em.fork().getConnection()
+  const stored = await stack.subgraphs
+    .accounts!.server.runtime.orm.em.fork()
+    .getConnection()
     .execute(`select password_hash from accounts.users where id = ?`, [user.id]);
   expect(stored[0].password_hash).toMatch(/^\$argon2id\$/);
   expect(stored[0].password_hash).not.toContain(input.password);
@@ -141,7 +144,12 @@ test('me and memberships show only what the caller shares; anonymous me is null'
   const entities = await gql(
     url,
     `query($r: [_Any!]!) { _entities(representations: $r) { ... on User { id email } ... on Organization { id name } } }`,
-    { r: [{ __typename: 'User', id: b.user.id }, { __typename: 'User', id: a.user.id }] },
+    {
+      r: [
+        { __typename: 'User', id: b.user.id },
+        { __typename: 'User', id: a.user.id },
+      ],
+    },
     await asUser(a.accessToken),
   );
   expect(entities.body.data._entities).toEqual([null, { id: a.user.id, email: a.user.email }]);
@@ -170,8 +178,9 @@ test('users are found by email through the unique index, and only lower-cased em
   });
   expect(plan.map((row: Record<string, string>) => row['QUERY PLAN']).join('\n')).toContain('users_email_unique');
   await expect(
-    orm.em.fork().getConnection().execute(
-      `insert into accounts.users (id, email, name, password_hash) values (gen_random_uuid(), 'Mixed@Example.com', 'M', 'x')`,
-    ),
+    orm.em
+      .fork()
+      .getConnection()
+      .execute(`insert into accounts.users (id, email, name, password_hash) values (gen_random_uuid(), 'Mixed@Example.com', 'M', 'x')`),
   ).rejects.toThrow(/users_email_lower_case/);
 });

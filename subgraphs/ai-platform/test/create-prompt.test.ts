@@ -18,7 +18,12 @@ afterAll(() => stack.stop());
 
 test('a MEMBER creates a prompt with version 1, created by them', async () => {
   const p = user(orgA);
-  const res = await gql(url, CREATE, { input: { name: '  Greeting  ', template: 'Hello {{name}}', description: 'Says hi' } }, await headersAs(stack, p));
+  const res = await gql(
+    url,
+    CREATE,
+    { input: { name: '  Greeting  ', template: 'Hello {{name}}', description: 'Says hi' } },
+    await headersAs(stack, p),
+  );
   expect(res.body.errors).toBeUndefined();
   const prompt = res.body.data.createPrompt;
   expect(prompt).toMatchObject({
@@ -64,7 +69,8 @@ test('VIEWERs, callers without an active organization, anonymous and forged call
   const forged = await gql(url, CREATE, { input }, { [PRINCIPAL_HEADER]: await signPrincipal(user(orgA), 'x'.repeat(40)) });
   expect(forged.body.errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
   expect(forged.body.data ?? null).toBeNull();
-  const count = await stack.subgraphs['ai-platform']!.server.runtime.orm.em.fork().getConnection()
+  const count = await stack.subgraphs['ai-platform']!.server.runtime.orm.em.fork()
+    .getConnection()
     .execute(`select count(*)::int as n from ai.prompts where name = 'denied'`);
   expect(count[0].n).toBe(0);
 });
@@ -100,7 +106,9 @@ test('prompt and version are written in one transaction: a failing version leave
   const statements = countStatements(orm);
   try {
     // Bypasses input validation on purpose: PostgreSQL rejects the NUL in the version's template.
-    await expect(createPrompt(stack.subgraphs['ai-platform']!.server.runtime.scope(user(org)), { name: 'half', template: 'bad \u0000' })).rejects.toThrow();
+    await expect(
+      createPrompt(stack.subgraphs['ai-platform']!.server.runtime.scope(user(org)), { name: 'half', template: 'bad \u0000' }),
+    ).rejects.toThrow();
   } finally {
     statements.stop();
   }

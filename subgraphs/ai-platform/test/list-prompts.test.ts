@@ -88,7 +88,8 @@ describe('an organization with 25 prompts', () => {
     const ids = [...page1.edges, ...page2.edges].map((e) => e.node.id);
     expect(new Set(ids).size).toBe(20);
     expect(page2.edges.map((e: { node: Node }) => e.node.name)).not.toContain('newcomer');
-    await stack.subgraphs['ai-platform']!.server.runtime.orm.em.fork().getConnection()
+    await stack.subgraphs['ai-platform']!.server.runtime.orm.em.fork()
+      .getConnection()
       .execute(`delete from ai.prompts where name = 'newcomer'`);
   });
 
@@ -103,10 +104,12 @@ describe('an organization with 25 prompts', () => {
   test('latestVersion is the highest version', async () => {
     const headers = await headersAs(stack, user(org));
     const [edge] = (await gql(url, LIST, { first: 1 }, headers)).body.data.prompts.edges;
-    await stack.subgraphs['ai-platform']!.server.runtime.orm.em.fork().getConnection().execute(
-      `insert into ai.prompt_versions (id, prompt_id, version, template, created_at) values (?, ?, 3, 'v3', now()), (?, ?, 2, 'v2', now())`,
-      [randomUUID(), edge.node.id, randomUUID(), edge.node.id],
-    );
+    await stack.subgraphs['ai-platform']!.server.runtime.orm.em.fork()
+      .getConnection()
+      .execute(
+        `insert into ai.prompt_versions (id, prompt_id, version, template, created_at) values (?, ?, 3, 'v3', now()), (?, ?, 2, 'v2', now())`,
+        [randomUUID(), edge.node.id, randomUUID(), edge.node.id],
+      );
     const [again] = (await gql(url, LIST, { first: 1 }, headers)).body.data.prompts.edges;
     expect(again.node.latestVersion).toEqual({ version: 3, template: 'v3' });
   });

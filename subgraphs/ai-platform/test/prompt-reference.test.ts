@@ -26,9 +26,21 @@ afterAll(() => stack.stop());
 test('a prompt resolves by reference for members of its organization, active or not', async () => {
   const res = await gql(url, ENTITIES, { r: [ref(promptA)] }, await headersAs(stack, user(orgA, 'VIEWER')));
   expect(res.body.errors).toBeUndefined();
-  expect(res.body.data._entities).toEqual([{ id: promptA, name: 'a', createdBy: { id: expect.any(String) }, latestVersion: { version: 1 } }]);
-  const inactive = await gql(url, ENTITIES, { r: [ref(promptA), ref(promptB.toUpperCase())] },
-    await headersAs(stack, withoutActiveOrg([{ org: orgA, role: 'VIEWER' }, { org: orgB, role: 'MEMBER' }])));
+  expect(res.body.data._entities).toEqual([
+    { id: promptA, name: 'a', createdBy: { id: expect.any(String) }, latestVersion: { version: 1 } },
+  ]);
+  const inactive = await gql(
+    url,
+    ENTITIES,
+    { r: [ref(promptA), ref(promptB.toUpperCase())] },
+    await headersAs(
+      stack,
+      withoutActiveOrg([
+        { org: orgA, role: 'VIEWER' },
+        { org: orgB, role: 'MEMBER' },
+      ]),
+    ),
+  );
   expect(inactive.body.errors).toBeUndefined();
   expect(inactive.body.data._entities.map((e: { name: string }) => e.name)).toEqual(['a', 'b']);
 });

@@ -9,7 +9,13 @@ const PRO_PLAN_ID = '00000000-0000-4000-8000-000000000002';
 
 /** A VIEWER of every one of `orgs`, acting in the first. */
 const memberOf = (...orgs: string[]): Principal =>
-  orgs.length ? userPrincipal(orgs[0]!, 'VIEWER', orgs.slice(1).map((org) => ({ org, role: 'VIEWER' as const }))) : userWithoutActiveOrg();
+  orgs.length
+    ? userPrincipal(
+        orgs[0]!,
+        'VIEWER',
+        orgs.slice(1).map((org) => ({ org, role: 'VIEWER' as const })),
+      )
+    : userWithoutActiveOrg();
 const as = (p: Principal, secret = stack.config.INTERNAL_TOKEN_SECRET) => principalHeaders(secret, p);
 
 /** What the gateway sends billing to fill in Organization.subscription. */
@@ -21,13 +27,16 @@ const entities = async (orgIds: string[], headers: Record<string, string> = {}) 
   gql(url, ENTITIES, { representations: orgIds.map((id) => ({ __typename: 'Organization', id })) }, headers);
 
 const insertSubscription = (orgId: string, planId: string, status: string, periodEnd: string | null) =>
-  stack.subgraphs.billing!.server.runtime.orm.em
-    .fork()
+  stack.subgraphs
+    .billing!.server.runtime.orm.em.fork()
     .getConnection()
-    .execute(
-      `insert into billing.subscriptions (id, org_id, plan_id, status, current_period_end) values (?, ?, ?, ?, ?)`,
-      [randomUUID(), orgId, planId, status, periodEnd],
-    );
+    .execute(`insert into billing.subscriptions (id, org_id, plan_id, status, current_period_end) values (?, ?, ?, ?, ?)`, [
+      randomUUID(),
+      orgId,
+      planId,
+      status,
+      periodEnd,
+    ]);
 
 beforeAll(async () => {
   stack = await startStack({ subgraphs: { billing: createServer } });
@@ -53,7 +62,9 @@ test('an organization without a subscription is on free and ACTIVE, with a stabl
   ]);
   const again = await entities([org], headers);
   expect(again.body.data._entities[0].subscription.id).toBe(first.body.data._entities[0].subscription.id);
-  const rows = await stack.subgraphs.billing!.server.runtime.orm.em.fork().getConnection()
+  const rows = await stack.subgraphs
+    .billing!.server.runtime.orm.em.fork()
+    .getConnection()
     .execute(`select count(*)::int as n from billing.subscriptions where org_id = ?`, [org]);
   expect(rows[0].n).toBe(0);
 });

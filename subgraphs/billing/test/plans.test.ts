@@ -46,9 +46,7 @@ test('plans are public, cheapest first, with their seeded prices and limits (nul
     ],
   });
   expect(plans[2]).toMatchObject({ name: 'Enterprise', priceCents: 49900, currency: 'USD', interval: 'MONTH' });
-  expect(plans[2].limits).toEqual(
-    ['prompt_runs', 'tokens', 'seats', 'api_calls'].map((feature) => ({ feature, limit: null })),
-  );
+  expect(plans[2].limits).toEqual(['prompt_runs', 'tokens', 'seats', 'api_calls'].map((feature) => ({ feature, limit: null })));
 });
 
 // The billing part of the walking skeleton's public contract; type-graphql's defaults

@@ -3,5 +3,4 @@ import { MetricResolver } from './resolvers/metric.resolver';
 import { User } from './schema/user.type';
 import { policy } from './policy';
 
-export const buildMonitoringSchema = () =>
-  buildFederatedSchema({ resolvers: [MetricResolver], orphanedTypes: [User], policy });
+export const buildMonitoringSchema = () => buildFederatedSchema({ resolvers: [MetricResolver], orphanedTypes: [User], policy });

@@ -23,8 +23,18 @@ const SERIES = `query($name: String!, $from: DateTime!, $to: DateTime!, $b: Int!
 test('metricSeries buckets points aligned to from, with empty buckets', async () => {
   const p = member(orgA);
   const from = new Date('2026-01-01T00:00:00Z');
-  for (const [sec, value] of [[5, 1], [20, 3], [70, 10], [179, 2]] as const) {
-    const res = await gql(url, RECORD, { input: { name: 'latency', value, at: new Date(from.getTime() + sec * 1000).toISOString() } }, await as(p));
+  for (const [sec, value] of [
+    [5, 1],
+    [20, 3],
+    [70, 10],
+    [179, 2],
+  ] as const) {
+    const res = await gql(
+      url,
+      RECORD,
+      { input: { name: 'latency', value, at: new Date(from.getTime() + sec * 1000).toISOString() } },
+      await as(p),
+    );
     expect(res.body.errors).toBeUndefined();
   }
   const to = new Date(from.getTime() + 240_000);
@@ -49,9 +59,16 @@ test('a VIEWER cannot record; bad input names the field and writes nothing', asy
   expect(bad.body.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', fields: [{ path: ['input', 'name'] }] });
   const labels = await gql(url, RECORD, { input: { name: 'ok', value: 1, labels: { a: 1 } } }, await as(member(orgA)));
   expect(labels.body.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', fields: [{ path: ['input', 'labels'] }] });
-  const window = await gql(url, SERIES, { name: 'ok', from: '2026-01-02T00:00:00Z', to: '2026-01-01T00:00:00Z', b: 60 }, await as(member(orgA)));
+  const window = await gql(
+    url,
+    SERIES,
+    { name: 'ok', from: '2026-01-02T00:00:00Z', to: '2026-01-01T00:00:00Z', b: 60 },
+    await as(member(orgA)),
+  );
   expect(window.body.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', fields: [{ path: ['to'] }] });
-  const count = await stack.subgraphs.monitoring!.server.runtime.orm.em.fork().getConnection()
+  const count = await stack.subgraphs
+    .monitoring!.server.runtime.orm.em.fork()
+    .getConnection()
     .execute(`select count(*)::int as n from monitoring.metric_points where name in ('x', 'ok')`);
   expect(count[0].n).toBe(0);
 });
@@ -60,7 +77,12 @@ test('without a principal token only public fields are served; a forged token is
   const anon = await gql(url, SERIES, { name: 'x', from: '2026-01-01T00:00:00Z', to: '2026-01-01T00:01:00Z', b: 60 });
   expect(anon.body.errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
   const forged = await signPrincipal(member(orgA), 'x'.repeat(40));
-  const res = await gql(url, SERIES, { name: 'x', from: '2026-01-01T00:00:00Z', to: '2026-01-01T00:01:00Z', b: 60 }, { [PRINCIPAL_HEADER]: forged });
+  const res = await gql(
+    url,
+    SERIES,
+    { name: 'x', from: '2026-01-01T00:00:00Z', to: '2026-01-01T00:01:00Z', b: 60 },
+    { [PRINCIPAL_HEADER]: forged },
+  );
   expect(res.body.errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
   expect(res.body.data ?? null).toBeNull();
 });
@@ -111,13 +133,17 @@ test("the subgraph's WebSocket serves subscriptions only: queries and mutations 
   const a = member(orgA);
   const client = wsClient(url, { principal: await signPrincipal(a, stack.config.INTERNAL_TOKEN_SECRET) });
   try {
-    for (const query of [`{ metricSeries(name: "x", from: "2026-01-01T00:00:00Z", to: "2026-01-01T00:01:00Z", bucketSeconds: 60) { count } }`,
-      `mutation { recordMetric(input: { name: "over_subgraph_ws", value: 1 }) { value } }`]) {
+    for (const query of [
+      `{ metricSeries(name: "x", from: "2026-01-01T00:00:00Z", to: "2026-01-01T00:01:00Z", bucketSeconds: 60) { count } }`,
+      `mutation { recordMetric(input: { name: "over_subgraph_ws", value: 1 }) { value } }`,
+    ]) {
       const op = collect(client, query);
       await expect(op.next(1)).rejects.toThrow('Only subscriptions');
       expect((op.error as Array<{ extensions?: { code?: string } }>)[0].extensions?.code).toBe('BAD_REQUEST');
     }
-    const count = await stack.subgraphs.monitoring!.server.runtime.orm.em.fork().getConnection()
+    const count = await stack.subgraphs
+      .monitoring!.server.runtime.orm.em.fork()
+      .getConnection()
       .execute(`select count(*)::int as n from monitoring.metric_points where name = 'over_subgraph_ws'`);
     expect(count[0].n).toBe(0);
     // A syntax error ends that operation only: the socket (every subscription of this principal) stays.

@@ -28,9 +28,7 @@ function fieldErrorsOf(extensions: unknown): FieldError[] {
   const result: FieldError[] = [];
   for (const entry of extensions.fields as unknown[]) {
     if (!isRecord(entry) || typeof entry.message !== 'string' || !Array.isArray(entry.path)) continue;
-    const path = (entry.path as unknown[]).filter(
-      (part): part is string | number => typeof part === 'string' || typeof part === 'number',
-    );
+    const path = (entry.path as unknown[]).filter((part): part is string | number => typeof part === 'string' || typeof part === 'number');
     result.push({ path, message: entry.message });
   }
   return result;
@@ -61,8 +59,7 @@ export function toFormErrors(error: CombinedError | undefined, knownFields: read
   };
 
   for (const graphQLError of error.graphQLErrors) {
-    const fieldErrors =
-      errorCode(graphQLError.extensions) === 'BAD_USER_INPUT' ? fieldErrorsOf(graphQLError.extensions) : [];
+    const fieldErrors = errorCode(graphQLError.extensions) === 'BAD_USER_INPUT' ? fieldErrorsOf(graphQLError.extensions) : [];
     if (fieldErrors.length === 0) {
       addMessage(graphQLError.message);
       continue;

@@ -1,6 +1,10 @@
 /** "PAST_DUE" → "Past due" */
 export function humanize(value: string): string {
-  const words = value.toLowerCase().split(/[_\s]+/).filter(Boolean).join(' ');
+  const words = value
+    .toLowerCase()
+    .split(/[_\s]+/)
+    .filter(Boolean)
+    .join(' ');
   return words.charAt(0).toUpperCase() + words.slice(1);
 }
 

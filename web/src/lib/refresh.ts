@@ -49,9 +49,7 @@ function adoptOtherTabsTokens(refreshToken: string): boolean {
 async function refresh(refreshToken: string): Promise<boolean> {
   // Another tab may have refreshed while this one waited for the lock.
   if (adoptOtherTabsTokens(refreshToken)) return true;
-  const result = await bareClient
-    .mutation(RefreshSessionMutation, { refreshToken }, { requestPolicy: 'network-only' })
-    .toPromise();
+  const result = await bareClient.mutation(RefreshSessionMutation, { refreshToken }, { requestPolicy: 'network-only' }).toPromise();
   const tokens = result.data?.refreshSession;
   if (tokens) {
     setSession(tokens);

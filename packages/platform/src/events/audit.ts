@@ -43,7 +43,9 @@ export function diffChanges(before: Record<string, unknown> | null | undefined, 
     const b = before?.[field] ?? null;
     const a = after?.[field] ?? null;
     if (same(a, b)) continue;
-    changes[field] = SECRET.test(field) ? { before: b === null ? null : REDACTED, after: a === null ? null : REDACTED } : { before: b, after: a };
+    changes[field] = SECRET.test(field)
+      ? { before: b === null ? null : REDACTED, after: a === null ? null : REDACTED }
+      : { before: b, after: a };
   }
   return Object.keys(changes).length ? changes : null;
 }

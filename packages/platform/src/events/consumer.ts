@@ -53,7 +53,8 @@ function parseEvent(fields: string[]): DomainEvent {
   const at = fields.indexOf('event');
   if (at < 0 || at % 2 !== 0) throw new Error('entry has no event field');
   const event = JSON.parse(fields[at + 1]!) as DomainEvent;
-  if (typeof event?.id !== 'string' || !/^[0-9a-f-]{36}$/i.test(event.id) || typeof event.topic !== 'string') throw new Error('entry is not a domain event');
+  if (typeof event?.id !== 'string' || !/^[0-9a-f-]{36}$/i.test(event.id) || typeof event.topic !== 'string')
+    throw new Error('entry is not a domain event');
   return event;
 }
 
@@ -148,7 +149,9 @@ export class StreamConsumer {
     try {
       await this.apply(entry);
     } catch (err) {
-      await this.failed(entry, err).catch((e: unknown) => this.options.logger.warn({ err: e, stream: this.key, id }, 'stream consumer: could not record a failure'));
+      await this.failed(entry, err).catch((e: unknown) =>
+        this.options.logger.warn({ err: e, stream: this.key, id }, 'stream consumer: could not record a failure'),
+      );
       return;
     }
     await this.ack(id);
@@ -206,7 +209,9 @@ export class StreamConsumer {
   }
 
   private async failed([id, fields]: StreamEntry, err: unknown): Promise<void> {
-    const pending = (await this.call(this.options.redis.xpending(this.key, this.group, id, id, 1), 'XPENDING')) as Array<[string, string, number, number]>;
+    const pending = (await this.call(this.options.redis.xpending(this.key, this.group, id, id, 1), 'XPENDING')) as Array<
+      [string, string, number, number]
+    >;
     const deliveries = pending[0]?.[3] ?? 1;
     const malformed = err instanceof SyntaxError || errorMessage(err).startsWith('entry ');
     if (!malformed && deliveries < this.maxDeliveries) {
@@ -215,18 +220,34 @@ export class StreamConsumer {
     }
     // A database outage fails every event: that is no reason to give up on this one.
     if (!malformed && !(await this.databaseAnswers())) {
-      this.options.logger.warn({ err, stream: this.key, group: this.group, id, deliveries }, 'stream consumer: database unavailable, will retry');
+      this.options.logger.warn(
+        { err, stream: this.key, group: this.group, id, deliveries },
+        'stream consumer: database unavailable, will retry',
+      );
       return;
     }
     await this.call(
       this.options.redis.xadd(
-        deadLetterKey(this.options.prefix, this.options.topic), '*',
-        'event', fields?.[fields.indexOf('event') + 1] ?? '', 'id', id, 'group', this.options.group, 'deliveries', String(deliveries), 'error', errorMessage(err),
+        deadLetterKey(this.options.prefix, this.options.topic),
+        '*',
+        'event',
+        fields?.[fields.indexOf('event') + 1] ?? '',
+        'id',
+        id,
+        'group',
+        this.options.group,
+        'deliveries',
+        String(deliveries),
+        'error',
+        errorMessage(err),
       ),
       'XADD dead letter',
     );
     await this.ack(id);
-    this.options.logger.error({ err, stream: this.key, group: this.group, id, deliveries }, 'stream consumer: event moved to the dead-letter stream');
+    this.options.logger.error(
+      { err, stream: this.key, group: this.group, id, deliveries },
+      'stream consumer: event moved to the dead-letter stream',
+    );
   }
 
   private async databaseAnswers(): Promise<boolean> {
@@ -249,8 +270,12 @@ export class StreamConsumer {
   /** Consumer names are per process: drop ours from the group when it holds nothing pending. */
   private async forgetSelfIfIdle(): Promise<void> {
     try {
-      const mine = (await this.call(this.options.redis.xpending(this.key, this.group, '-', '+', 1, this.consumer), 'XPENDING')) as unknown[];
-      if (!mine.length) await this.call(this.options.redis.xgroup('DELCONSUMER', this.key, this.group, this.consumer), 'XGROUP DELCONSUMER');
+      const mine = (await this.call(
+        this.options.redis.xpending(this.key, this.group, '-', '+', 1, this.consumer),
+        'XPENDING',
+      )) as unknown[];
+      if (!mine.length)
+        await this.call(this.options.redis.xgroup('DELCONSUMER', this.key, this.group, this.consumer), 'XGROUP DELCONSUMER');
     } catch (err) {
       this.options.logger.debug({ err, stream: this.key }, 'stream consumer: could not remove itself from the group');
     }

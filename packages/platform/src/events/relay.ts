@@ -93,7 +93,11 @@ export class OutboxRelay {
       const results = await withDeadline(multi.exec(), this.redisTimeoutMs, 'Redis XADD');
       const failed = results?.find(([err]) => err)?.[0];
       if (!results || failed) throw failed ?? new Error('Redis discarded the MULTI');
-      await tx.execute(`update ${this.table} set "sent_at" = now() where "id" in (${rows.map(() => '?').join(', ')})`, rows.map((r) => r.id), 'run');
+      await tx.execute(
+        `update ${this.table} set "sent_at" = now() where "id" in (${rows.map(() => '?').join(', ')})`,
+        rows.map((r) => r.id),
+        'run',
+      );
       return rows.length;
     });
   }

@@ -1,4 +1,13 @@
-import { connectionFrom, keyset, pageSize, parseId, type AuditRecorded, type Connection, type DomainEvent, type Scope } from '@lattice/platform';
+import {
+  connectionFrom,
+  keyset,
+  pageSize,
+  parseId,
+  type AuditRecorded,
+  type Connection,
+  type DomainEvent,
+  type Scope,
+} from '@lattice/platform';
 import { AuditEntryEntity } from '../entities/audit-entry.entity';
 import { policy } from '../policy';
 import type { AuditLogFilter } from '../schema/audit-entry.type';

@@ -24,7 +24,12 @@ export async function createOrganization(scope: Scope, deps: Deps, input: Create
         await tx.em.flush();
         tx.em.create(MembershipEntity, { userId: principal.sub, orgId: org.id, role: 'OWNER' });
         await membershipsChanged(tx, deps.memberships, principal.sub);
-        tx.audit({ action: 'organization.create', orgId: org.id, target: { type: 'Organization', id: org.id }, after: { name, slug, ownerId: principal.sub } });
+        tx.audit({
+          action: 'organization.create',
+          orgId: org.id,
+          target: { type: 'Organization', id: org.id },
+          after: { name, slug, ownerId: principal.sub },
+        });
         return org;
       });
     } catch (err) {

@@ -66,7 +66,13 @@ export async function signUp(scope: Scope, deps: Deps, input: SignUpInput): Prom
       const user = tx.em.create(UserEntity, { email, name, passwordHash });
       await tx.em.flush();
       const opened = openSession(tx, deps, user.id, null);
-      tx.audit({ action: 'user.signUp', actor: userActor(user.id), orgId: null, target: { type: 'User', id: user.id }, after: { email, name, passwordHash } });
+      tx.audit({
+        action: 'user.signUp',
+        actor: userActor(user.id),
+        orgId: null,
+        target: { type: 'User', id: user.id },
+        after: { email, name, passwordHash },
+      });
       return { user, ...opened };
     });
     return await issue(scope, deps, user, session, refreshToken);
@@ -87,7 +93,13 @@ export async function logIn(scope: Scope, deps: Deps, input: LogInInput): Promis
   await deps.throttle.loggedIn(email, scope.request.ip);
   const { session, refreshToken } = await mutate(scope, async (tx) => {
     const opened = openSession(tx, deps, user.id, user.lastOrgId);
-    tx.audit({ action: 'session.logIn', actor: userActor(user.id), orgId: user.lastOrgId, target: sessionTarget(opened.session), after: { activeOrgId: user.lastOrgId } });
+    tx.audit({
+      action: 'session.logIn',
+      actor: userActor(user.id),
+      orgId: user.lastOrgId,
+      target: sessionTarget(opened.session),
+      after: { activeOrgId: user.lastOrgId },
+    });
     return opened;
   });
   return issue(scope, deps, user, session, refreshToken);
@@ -156,7 +168,9 @@ export async function switchOrganization(scope: Scope, deps: Deps, organizationI
   const { principal } = policy.authorize(scope.principal, 'sessions:switch');
   const orgId = parseId(organizationId, ['organizationId']);
   if (!(await scope.em.count(MembershipEntity, { userId: principal.sub, orgId }))) throw notFound('Organization');
-  const session = principal.sid ? await scope.em.findOne(SessionEntity, { id: principal.sid, userId: principal.sub, revokedAt: null }) : null;
+  const session = principal.sid
+    ? await scope.em.findOne(SessionEntity, { id: principal.sid, userId: principal.sub, revokedAt: null })
+    : null;
   if (!session) throw unauthenticated('This session has ended; log in again');
   const user = await scope.em.findOneOrFail(UserEntity, { id: principal.sub });
   const previousOrgId = session.activeOrgId;

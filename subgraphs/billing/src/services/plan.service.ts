@@ -10,8 +10,7 @@ export const orderedLimits = (plan: PlanEntity): PlanLimitEntity[] =>
   [...plan.limits.getItems()].sort((a, b) => FEATURES.indexOf(a.feature) - FEATURES.indexOf(b.feature));
 
 /** Every plan with its limits, cheapest first: public, the same for every caller. */
-export const listPlans = (em: EntityManager) =>
-  em.find(PlanEntity, {}, { populate: ['limits'], orderBy: { sortOrder: 'asc' } });
+export const listPlans = (em: EntityManager) => em.find(PlanEntity, {}, { populate: ['limits'], orderBy: { sortOrder: 'asc' } });
 
 /** Plans with their limits for a DataLoader batch: one statement (a join) however many ids. */
 export async function plansByIds(em: EntityManager, ids: readonly string[]): Promise<Array<PlanEntity | Error>> {

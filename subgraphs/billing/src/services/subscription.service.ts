@@ -39,7 +39,10 @@ const fromRow = (row: BillingSubscriptionEntity): EffectiveSubscription => ({
  * Subscriptions of many organizations in one statement, for a DataLoader batch: the tenant
  * guard. Organizations the principal may not read billing of get NOT_FOUND and are never queried.
  */
-export async function subscriptionsByOrg({ em, principal }: Scope, orgIds: readonly string[]): Promise<Array<EffectiveSubscription | Error>> {
+export async function subscriptionsByOrg(
+  { em, principal }: Scope,
+  orgIds: readonly string[],
+): Promise<Array<EffectiveSubscription | Error>> {
   const readable = (id: string) => policy.can(principal, 'billing:read', id).allowed;
   const visible = orgIds.filter(readable);
   const rows = visible.length ? await em.find(BillingSubscriptionEntity, { orgId: { $in: visible } }) : [];

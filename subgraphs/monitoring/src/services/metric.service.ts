@@ -23,9 +23,7 @@ function parseLabels(labels: Record<string, unknown> | null | undefined): Record
   const entries = Object.entries(labels);
   const bad = entries.length > MAX_LABELS || entries.some(([k, v]) => typeof v !== 'string' || k.length > 100 || v.length > 200);
   if (bad) {
-    throw badUserInput([
-      { path: ['input', 'labels'], message: `at most ${MAX_LABELS} labels, each a string of at most 200 characters` },
-    ]);
+    throw badUserInput([{ path: ['input', 'labels'], message: `at most ${MAX_LABELS} labels, each a string of at most 200 characters` }]);
   }
   return labels as Record<string, string>;
 }

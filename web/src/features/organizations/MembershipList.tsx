@@ -80,13 +80,10 @@ function MembershipCard({
         </p>
         <p className="membership-plan">
           <span>
-            {subscription.plan.name} plan ({formatMoney(subscription.plan.priceCents, subscription.plan.currency)}/
-            {interval})
+            {subscription.plan.name} plan ({formatMoney(subscription.plan.priceCents, subscription.plan.currency)}/{interval})
           </span>
           <Badge tone={statusTone(subscription.status)}>{humanize(subscription.status)}</Badge>
-          {subscription.currentPeriodEnd ? (
-            <span className="muted">Period ends {formatDate(subscription.currentPeriodEnd)}</span>
-          ) : null}
+          {subscription.currentPeriodEnd ? <span className="muted">Period ends {formatDate(subscription.currentPeriodEnd)}</span> : null}
         </p>
       </div>
       {active ? null : (
