@@ -1,6 +1,7 @@
 'use strict';
-// recordMetric throughput of the current checkout against a baseline commit: the cost of the
-// mutation boundary (transaction + outbox + audit) on the hottest mutation. Two complete stacks,
+// One operation's throughput on the current checkout against a baseline commit: by default
+// recordMetric, the cost of the mutation boundary (transaction + outbox + audit) on the hottest
+// mutation; OPERATION=Q1|Q2 measures what a change cost a query (e.g. the hardening pipeline). Two complete stacks,
 // one built from BASELINE_REF in a temporary worktree (or BASELINE_DIR), one from this checkout,
 // measured in interleaved rounds. See docs/bench/mutation-cost.md.
 const fs = require('node:fs');
@@ -20,6 +21,7 @@ const OPTIONS = {
     help: 'the commit (any git ref) to compare with: checked out into a temporary worktree, npm ci, npm run build, removed afterwards',
   },
   baselineDir: { env: 'BASELINE_DIR', default: '', help: 'instead of BASELINE_REF: an already built checkout to compare with (kept)' },
+  operation: { env: 'OPERATION', default: 'Q3', help: `which operation (${Object.keys(QUERIES).join(', ')}); Q3 is recordMetric` },
   duration: { env: 'DURATION', default: 10, help: 'measured seconds per run (one side, one connection count)' },
   warmup: { env: 'WARMUP', default: 2, help: 'seconds of the same load, not measured, right before each run' },
   order: {
@@ -47,6 +49,7 @@ function finishOptions(opts) {
     throw new Error('CONNECTIONS must be integers from 1 to 1000');
   if (opts.rounds < 1 || opts.duration <= 0) throw new Error('ROUNDS must be at least 1 and DURATION positive');
   if (!['fixed', 'alternate'].includes(opts.order)) throw new Error('ORDER must be fixed or alternate');
+  if (!QUERIES[opts.operation]) throw new Error(`OPERATION must be one of ${Object.keys(QUERIES).join(', ')}`);
   if (opts.baselineDir) {
     opts.baselineDir = path.resolve(opts.baselineDir);
     if (!fs.existsSync(path.join(opts.baselineDir, 'gateway', 'dist', 'main.js')))
@@ -77,8 +80,8 @@ async function run(opts, log) {
     old = await startStack({ label: 'bench-baseline', root: baseline.dir });
     log(`both up (gateways: current pid ${current.pids.gateway}, baseline pid ${old.pids.gateway}); seeding a tenant in each`);
     const tenants = {
-      current: await seedTenant(current.url, { name: 'current', prompts: 0 }),
-      baseline: await seedTenant(old.url, { name: 'baseline', prompts: 0 }),
+      current: await seedTenant(current.url, { name: 'current', prompts: opts.operation === 'Q2' ? 20 : 0 }),
+      baseline: await seedTenant(old.url, { name: 'baseline', prompts: opts.operation === 'Q2' ? 20 : 0 }),
     };
 
     const pids = {};
@@ -98,7 +101,8 @@ async function run(opts, log) {
       idle: ['gateway', ...SUBGRAPHS].map((n) => `${other}:${n}`),
     });
     const targets = [target('current', current, 'baseline'), target('baseline', old, 'current')];
-    const ops = { recordMetric: QUERIES.Q3 };
+    const operation = QUERIES[opts.operation];
+    const ops = { [opts.operation === 'Q3' ? 'recordMetric' : opts.operation]: operation };
     await checkAll(targets, ops);
     const idle = opts.idle > 0 ? await idleCpu({ pids, databases, seconds: opts.idle }) : null;
     if (idle)
@@ -136,7 +140,7 @@ async function run(opts, log) {
         builtHere: baseline.builtHere,
         dir: baseline.builtHere ? null : baseline.dir,
       },
-      operation: { query: QUERIES.Q3.query },
+      operation: { name: opts.operation, query: operation.query },
       backgroundMachineBusyPercent: background,
       idleCpuPercentOfOneCore: idle,
       cells,

@@ -231,10 +231,13 @@ function queriesReport(result) {
 function mutationCostReport(result) {
   const o = result.options;
   const out = [];
-  out.push('# recordMetric throughput: the current checkout against a baseline commit');
+  const recordMetric = (result.operation.name ?? 'Q3') === 'Q3';
+  out.push(`# ${recordMetric ? 'recordMetric' : result.operation.name} throughput: the current checkout against a baseline commit`);
   out.push('');
   out.push(
-    'What the mutation boundary (one transaction with the outbox rows and the audit record, live events after the commit) costs `recordMetric`, measured by running the same mutation through two complete stacks: one built from the baseline commit, one from the current checkout. This file is written by the benchmark (`BASELINE_REF=<sha> npm run bench -- mutation-cost`); rerun it rather than edit it.',
+    recordMetric
+      ? 'What the mutation boundary (one transaction with the outbox rows and the audit record, live events after the commit) costs `recordMetric`, measured by running the same mutation through two complete stacks: one built from the baseline commit, one from the current checkout. This file is written by the benchmark (`BASELINE_REF=<sha> npm run bench -- mutation-cost`); rerun it rather than edit it.'
+      : `What the changes since the baseline commit cost ${result.operation.name}, measured by running the same operation through two complete stacks: one built from the baseline commit, one from the current checkout. This file is written by the benchmark (\`BASELINE_REF=<sha> OPERATION=${result.operation.name} npm run bench -- mutation-cost\`); rerun it rather than edit it.`,
   );
   out.push('');
   out.push(provenance(result, 'Current: measured on'));
@@ -263,9 +266,10 @@ function mutationCostReport(result) {
   out.push('');
   out.push(idleLine(result, {}));
   out.push('');
-  out.push(
-    "**Reading CPU per request.** The subgraphs other than monitoring have no part in `recordMetric`, so their rows are mostly idle cost spread over the requests; the monitoring, gateway and PostgreSQL rows carry the mutation. A change in requests/s moves every process's CPU per request a little by itself (idle cost and batching), so compare the monitoring and PostgreSQL ratios with the gateway's, which the boundary does not touch.",
-  );
+  if (recordMetric)
+    out.push(
+      "**Reading CPU per request.** The subgraphs other than monitoring have no part in `recordMetric`, so their rows are mostly idle cost spread over the requests; the monitoring, gateway and PostgreSQL rows carry the mutation. A change in requests/s moves every process's CPU per request a little by itself (idle cost and batching), so compare the monitoring and PostgreSQL ratios with the gateway's, which the boundary does not touch.",
+    );
   for (const c of result.cells) {
     out.push('');
     out.push(`## ${c.connections} connections`);
