@@ -215,6 +215,9 @@ async function startStack({ gatewayNodeArgs = [], inspect = [], label = 'bench',
       RATE_LIMIT_PER_IP: '1000000000',
       SIGNUP_MAX_PER_IP: '1000000',
       LOGIN_MAX_FAILURES_PER_IP: '1000000',
+      // Thousands of subscribers connect from 127.0.0.1: above the per-address socket cap.
+      WS_MAX_CONNECTIONS_PER_IP: '100000',
+      WS_MAX_CONNECTIONS: '100000',
       GATEWAY_PORT: String(ports.gateway),
     });
     for (const name of Object.keys(SUBGRAPH_MAIN)) {
