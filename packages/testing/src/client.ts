@@ -94,7 +94,8 @@ function asError(error: unknown): Error {
   return new Error(JSON.stringify(error));
 }
 
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Unref'd: a sleep that lost a race (a fallback timeout) must not hold the jest worker after its test. */
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms).unref());
 
 /** Poll `read` until it returns `expected` (or the time is up), then assert it does. */
 export async function eventually<T>(read: () => Promise<T> | T, expected: T, timeoutMs = 3000): Promise<void> {
