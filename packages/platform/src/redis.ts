@@ -7,7 +7,9 @@ export type { Redis };
 
 /** A Redis connection whose errors go to the JSON log (ioredis would print them to stderr). */
 export function createRedis(url: string, logger: Logger, options: RedisOptions = {}): Redis {
-  const redis = new Redis(url, { maxRetriesPerRequest: 3, enableReadyCheck: true, ...options });
+  // disconnectTimeout: a connection closed while still connecting (Redis down or hung) would otherwise
+  // keep a 2 s timer alive after close(), holding a stopping process (and a test worker) for it.
+  const redis = new Redis(url, { maxRetriesPerRequest: 3, enableReadyCheck: true, disconnectTimeout: 100, ...options });
   logRedisErrors(redis, logger);
   return redis;
 }
