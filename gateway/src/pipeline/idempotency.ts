@@ -1,6 +1,6 @@
 import { HeaderMap, type ApolloServerPlugin, type GraphQLResponse } from '@apollo/server';
 import type { FormattedExecutionResult } from 'graphql';
-import { badRequest, ErrorCode, type Logger, type Principal } from '@lattice/platform/core';
+import { badRequest, ErrorCode, withDeadline, type Logger, type Principal } from '@lattice/platform/core';
 import type { GatewayContext } from '../context';
 import { fingerprintOf, IdempotencyStore, type Claim } from './idempotency-store';
 
@@ -24,12 +24,6 @@ const errorResponse = (status: number, code: ErrorCode, message: string): GraphQ
   http: { status, headers: new HeaderMap() },
   body: { kind: 'single', singleResult: { errors: [{ message, extensions: { code } }] } },
 });
-
-const withTimeout = <T>(work: Promise<T>, ms: number): Promise<T> =>
-  new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`Redis did not answer within ${ms} ms`)), ms);
-    work.then(resolve, reject).finally(() => clearTimeout(timer));
-  });
 
 /** Nothing stored and a retry runs again: no field answered and every error says it did not apply. */
 const notApplied = (result: FormattedExecutionResult) =>
@@ -62,9 +56,10 @@ export function idempotencyPlugin(options: { store: IdempotencyStore; logger: Lo
         async responseForOperation({ operation, contextValue, source, request: { operationName, variables } }) {
           if (operation.operation !== 'mutation' || !contextValue.principal) return null;
           try {
-            claim = await withTimeout(
+            claim = await withDeadline(
               store.claim(ownerOf(contextValue.principal), key, fingerprintOf(source, operationName, variables)),
               CLAIM_PATIENCE_MS,
+              'Redis',
             );
           } catch (err) {
             logger.warn({ err }, 'idempotency key not claimed: Redis unavailable');
@@ -103,7 +98,7 @@ export function idempotencyPlugin(options: { store: IdempotencyStore; logger: Lo
               executed && result && !notApplied(result)
                 ? store.complete(claim, { status: response.http.status ?? 200, body: result })
                 : store.release(claim);
-            await withTimeout(stored, CLAIM_PATIENCE_MS);
+            await withDeadline(stored, CLAIM_PATIENCE_MS, 'Redis');
           } catch (err) {
             // The claim expires on its own; until then a retry is told the first is still running.
             logger.warn({ err }, 'idempotent response not stored: Redis unavailable');

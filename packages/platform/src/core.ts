@@ -4,6 +4,7 @@
  */
 export * from './channel';
 export * from './clock';
+export * from './deadline';
 export * from './config';
 export * from './subgraph-table';
 export * from './logger';

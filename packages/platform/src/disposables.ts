@@ -1,21 +1,5 @@
+import { withDeadline } from './deadline';
 import type { Logger } from './logger';
-
-/**
- * `work`, or a rejection once `ms` have passed: a dependency that stops answering (a hung Redis,
- * a job that never ends) must not hold a transaction open or a shutdown forever. The timer is
- * always cleared, so it never keeps a process (or jest) alive.
- */
-export async function withDeadline<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([work, late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /**
  * What a server opened, closed in reverse order of opening (workers before the connections

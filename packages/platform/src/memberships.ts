@@ -2,6 +2,7 @@ import { GraphQLError } from 'graphql';
 import { z } from 'zod';
 import type { Logger } from './logger';
 import { ORG_ROLES, type MembershipClaim, type Principal } from './principal';
+import { withDeadline } from './deadline';
 import { closeRedis, type Redis } from './redis';
 
 /**
@@ -93,19 +94,6 @@ export const membershipsUnavailable = (cause: string) =>
   new GraphQLError(`Memberships could not be checked (${cause}); try again`, {
     extensions: { code: 'SERVICE_UNAVAILABLE', http: { status: 503 } },
   });
-
-/** A Redis call that does not answer in time is a failure, not a request left hanging. */
-async function within<T>(ms: number, what: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      what,
-      new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms))),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 export interface MembershipSourceOptions {
   /** For reads; the source opens its own subscriber connection from it for the notifications. */
@@ -213,7 +201,7 @@ export class MembershipSource {
     const generation = this.generation;
     let raw: string | null;
     try {
-      raw = await within(this.timeoutMs, this.options.redis.get(membershipKey(this.options.prefix, userId)));
+      raw = await withDeadline(this.options.redis.get(membershipKey(this.options.prefix, userId)), this.timeoutMs, 'Redis GET');
     } catch (err) {
       this.options.logger.warn({ err, userId }, 'membership projection not readable');
       throw membershipsUnavailable('Redis did not answer');

@@ -1,4 +1,5 @@
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import { withDeadline } from './deadline';
 import type { Logger } from './logger';
 import type { Redis } from './redis';
 
@@ -100,7 +101,7 @@ export class RedisLimiter {
   async consume(key: string, points = 1): Promise<Verdict> {
     let res: RateLimiterRes;
     try {
-      res = await this.patiently(this.limiter.consume(key, points));
+      res = await withDeadline(this.limiter.consume(key, points), this.timeoutMs, 'Redis');
     } catch (rejection) {
       if (!(rejection instanceof RateLimiterRes)) return this.unavailable(rejection, 'consume');
       return {
@@ -130,7 +131,7 @@ export class RedisLimiter {
 
   private async quietly(what: string, work: () => Promise<unknown>): Promise<boolean> {
     try {
-      await this.patiently(work());
+      await withDeadline(work(), this.timeoutMs, 'Redis');
       return true;
     } catch (err) {
       this.unavailable(err, what);
@@ -145,17 +146,5 @@ export class RedisLimiter {
       this.logger.warn({ err, limiter: this.name, operation: what }, `rate limit "${this.name}" not enforced: Redis unavailable`);
     }
     return { allowed: true, consumed: null, quota: null };
-  }
-
-  private async patiently<T>(work: Promise<T>): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`Redis did not answer within ${this.timeoutMs} ms`)), this.timeoutMs);
-    });
-    try {
-      return await Promise.race([work, late]);
-    } finally {
-      clearTimeout(timer);
-    }
   }
 }

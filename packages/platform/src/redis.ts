@@ -1,5 +1,6 @@
 import Redis, { type RedisOptions } from 'ioredis';
 import { createChannel } from './channel';
+import { withDeadline } from './deadline';
 import { serviceUnavailable } from './errors';
 import type { Logger } from './logger';
 
@@ -20,21 +21,9 @@ export function createRedis(url: string, logger: Logger, options: RedisOptions =
  */
 export const REDIS_PATIENCE_MS = 1000;
 
-async function answeredInTime<T>(command: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`Redis did not answer within ${REDIS_PATIENCE_MS} ms`)), REDIS_PATIENCE_MS);
-  });
-  try {
-    return await Promise.race([command, late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 /** QUIT politely, but a Redis that does not answer must not hold a shutdown: then drop the socket. */
 export async function closeRedis(redis: Redis): Promise<void> {
-  await answeredInTime(redis.quit()).catch(() => undefined);
+  await withDeadline(redis.quit(), REDIS_PATIENCE_MS, 'Redis QUIT').catch(() => undefined);
   redis.disconnect();
 }
 
@@ -123,7 +112,7 @@ export class PubSub {
    */
   async publish(channel: string, payload: unknown): Promise<boolean> {
     try {
-      await answeredInTime(this.publisher.publish(this.prefix + channel, JSON.stringify(payload)));
+      await withDeadline(this.publisher.publish(this.prefix + channel, JSON.stringify(payload)), REDIS_PATIENCE_MS, 'Redis PUBLISH');
       return true;
     } catch (err) {
       this.logger.warn({ err, channel }, 'live event not published');

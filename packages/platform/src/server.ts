@@ -10,6 +10,7 @@ import express from 'express';
 import type { FormattedExecutionResult, GraphQLSchema, ParseOptions, ValidationRule } from 'graphql';
 import { WebSocketServer } from 'ws';
 import { schemaVisible, type Config } from './config';
+import { withDeadline } from './deadline';
 import { createErrorFormatter, type ErrorFormatter } from './errors';
 import type { Logger } from './logger';
 import { type Metrics, operationMetricsPlugin, operationRecorder, type RecordOperation } from './metrics';
@@ -146,7 +147,7 @@ export function createServiceServer<TContext extends BaseContext>(options: Servi
     const checks = await Promise.all(
       Object.entries(options.readiness).map(async ([name, check]) => {
         try {
-          await withinMs(config.READINESS_TIMEOUT_MS, check, `no answer within ${config.READINESS_TIMEOUT_MS} ms`);
+          await withDeadline(check(), config.READINESS_TIMEOUT_MS, 'the check');
           return [name, 'ok'] as const;
         } catch (err) {
           return [name, `failing: ${(err as Error).message}`] as const;
@@ -205,19 +206,6 @@ export const httpTimeouts = (requestTimeoutMs: number) => ({
   headersTimeout: Math.min(10_000, requestTimeoutMs),
   connectionsCheckingInterval: Math.min(1000, Math.ceil(requestTimeoutMs / 4)),
 });
-
-/** `work()`, or a rejection with `message` once `ms` have passed (the work itself is left to finish). */
-export async function withinMs<T>(ms: number, work: () => Promise<T>, message: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(message)), ms);
-  });
-  try {
-    return await Promise.race([work(), late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /** body-parser's error types and the status each deserves (it sets `status` itself, too). */
 const BODY_ERRORS: Record<string, { status: number; message: string }> = {

@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { withDeadline } from '../disposables';
+import { withDeadline } from '../deadline';
 import type { Logger } from '../logger';
 import { inBackground } from '../request-scope';
 import { mutate } from '../mutate';

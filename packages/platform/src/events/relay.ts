@@ -1,5 +1,5 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
-import { withDeadline } from '../disposables';
+import { withDeadline } from '../deadline';
 import type { Logger } from '../logger';
 import { inBackground } from '../request-scope';
 import type { Redis } from '../redis';

@@ -1,4 +1,5 @@
 import {
+  withDeadline,
   isId,
   PRINCIPAL_HEADER,
   verifyPrincipal,
@@ -74,16 +75,10 @@ export async function projectMemberships(
  * answer within a second is logged, and the reader that misses it has it rebuilt.
  */
 export async function keepProjection(projector: MembershipProjector, userId: string, projection: MembershipProjection): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>(
-    (_, reject) => (timer = setTimeout(() => reject(new Error('Redis did not answer within 1000 ms')), 1000)),
-  );
   try {
-    await Promise.race([writeMembershipProjection(projector.redis, projector.prefix, userId, projection), late]);
+    await withDeadline(writeMembershipProjection(projector.redis, projector.prefix, userId, projection), 1000, 'Redis');
   } catch (err) {
     projector.logger.warn({ err, userId }, 'membership projection not written');
-  } finally {
-    clearTimeout(timer);
   }
 }
 
