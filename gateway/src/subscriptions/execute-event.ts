@@ -1,7 +1,7 @@
 import { executeQueryPlan, type ServiceMap } from '@apollo/gateway';
 import type { FetchNode, QueryPlan } from '@apollo/query-planner';
 import { GraphQLError, type FormattedExecutionResult, type GraphQLFormattedError } from 'graphql';
-import type { Logger } from '@lattice/platform/core';
+import { formatErrorsFor, type ErrorFormatter, type Logger } from '@lattice/platform/core';
 import type { GatewayContext } from '../context';
 import type { SubscriptionPlan, SupergraphSnapshot } from './planner';
 
@@ -33,7 +33,7 @@ export interface EventExecution {
   operationName?: string;
   variables: Record<string, unknown>;
   logger: Logger;
-  formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
+  formatError: ErrorFormatter;
 }
 
 /**
@@ -78,7 +78,7 @@ async function execute(run: EventExecution, event: FormattedExecutionResult): Pr
 function formatEventError(run: EventExecution, raw: Error): GraphQLFormattedError {
   // A failed fetch (subgraph unreachable...) is collected as a plain Error, not a GraphQLError.
   const error = raw instanceof GraphQLError ? raw : new GraphQLError(raw.message, { originalError: raw });
-  const formatted = run.formatError(error.toJSON(), error);
+  const [formatted] = formatErrorsFor(run.formatError, [error], run.context.requestId);
   // Errors the event itself carried name the subgraph that sent it, not the pseudo source.
   if (formatted.extensions?.serviceName !== EVENT_SOURCE) return formatted;
   return { ...formatted, extensions: { ...formatted.extensions, serviceName: run.plan.primary.serviceName } };

@@ -9,7 +9,6 @@ import {
   forbidden,
   formatErrorsFor,
   rateLimited,
-  requestScope,
   serviceUnavailable,
   type WebSocketTools,
   type Logger,
@@ -142,7 +141,7 @@ export function createSubscriptionServer(options: SubscriptionServerOptions) {
           if (openedIn && now.org !== openedIn) throw forbidden('Not a member of the organization this subscription is in any more');
           context.principal = now;
         }
-        return requestScope.run({ requestId: context.requestId }, () => executeEvent(run, event));
+        return executeEvent(run, event);
       };
       const payload = {
         query: plan.primary.operation,
@@ -263,7 +262,7 @@ export function createSubscriptionServer(options: SubscriptionServerOptions) {
               extensions: payload.extensions ?? undefined,
             };
             const prepared: PreparedOperation = {
-              run: () => requestScope.run({ requestId: context.requestId }, () => execute(request, context)) as Promise<ExecutionResult>,
+              run: () => execute(request, context) as Promise<ExecutionResult>,
             };
             return { ...args, contextValue: prepared };
           }

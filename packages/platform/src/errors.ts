@@ -1,6 +1,6 @@
 import { GraphQLError, Kind, type GraphQLFormattedError } from 'graphql';
 import type { Logger } from './logger';
-import { currentRequestId, requestScope } from './request-scope';
+import { requestIdOf, tagRequestId } from './request-scope';
 
 /** The error codes of ARCHITECTURE.md ("Errors"); anything else is masked. */
 export const ErrorCode = {
@@ -84,7 +84,7 @@ export function createErrorFormatter(logger: Logger) {
       return { ...formatted, extensions };
     }
     const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
-    const requestId = (formatted.extensions?.requestId as string | undefined) ?? currentRequestId();
+    const requestId = (formatted.extensions?.requestId as string | undefined) ?? requestIdOf(error);
     const dependency = unavailableDependency(original);
     if (dependency) {
       // Not a bug: a dependency that hangs or is gone. Retryable, and said so.
@@ -110,7 +110,10 @@ export type ErrorFormatter = ReturnType<typeof createErrorFormatter>;
 
 /** Errors sent outside Apollo (graphql-ws messages), formatted as Apollo would under `requestId`. */
 export const formatErrorsFor = (format: ErrorFormatter, errors: readonly GraphQLError[], requestId: string): GraphQLFormattedError[] =>
-  requestScope.run({ requestId }, () => errors.map((e) => format(e.toJSON(), e)));
+  errors.map((e) => {
+    tagRequestId(e, requestId);
+    return format(e.toJSON(), e);
+  });
 
 /**
  * A variable that does not coerce to its type is reported by graphql-js at the variable's

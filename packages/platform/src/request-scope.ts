@@ -1,9 +1,24 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 
-/** The request id of the request being served, for error masking and log lines. */
+/**
+ * The request id of the request being served, for log lines, in services that keep it in an
+ * async scope (the subgraphs). The gateway does not: on Node 20 an AsyncLocalStorage in use costs
+ * a hook on every promise of the process, so its request id travels in the context instead.
+ */
 export const requestScope = new AsyncLocalStorage<{ requestId: string }>();
 export const currentRequestId = (): string | undefined => requestScope.getStore()?.requestId;
+
+const requestIds = new WeakMap<object, string>();
+/** Marks an error as raised while serving `requestId`: the error formatter names it when it masks the error. */
+export function tagRequestId(error: unknown, requestId: string | undefined): void {
+  if (requestId && typeof error === 'object' && error !== null && !requestIds.has(error)) requestIds.set(error, requestId);
+}
+/** The request id an error (or the error it wraps) was tagged with, else the async scope's. */
+export function requestIdOf(error: unknown): string | undefined {
+  if (typeof error !== 'object' || error === null) return currentRequestId();
+  return requestIds.get(error) ?? requestIds.get((error as { originalError?: object }).originalError ?? {}) ?? currentRequestId();
+}
 
 const workerScope = new AsyncLocalStorage<string>();
 
