@@ -154,9 +154,12 @@ export class PrincipalDataSource implements GraphQLDataSource<GatewayContext> {
 
   private async send(headers: Record<string, string>, body: string): Promise<RawAnswer> {
     this.sent++;
+    // Bounds the whole call (undici's own timeouts each bound one phase). Not AbortSignal.timeout:
+    // its timer outlives the call and, when it fires, builds a DOMException for a signal no one reads.
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(timeoutError()), this.timeoutMs);
     try {
-      // The signal bounds the whole call; undici's own timeouts each bound one phase.
-      const res = await this.pool.request({ method: 'POST', path: this.path, headers, body, signal: AbortSignal.timeout(this.timeoutMs) });
+      const res = await this.pool.request({ method: 'POST', path: this.path, headers, body, signal: abort.signal });
       const contentType = res.headers['content-type'];
       const cacheControl = res.headers['cache-control'];
       return {
@@ -167,6 +170,8 @@ export class PrincipalDataSource implements GraphQLDataSource<GatewayContext> {
       };
     } catch (err) {
       throw this.failure(err);
+    } finally {
+      clearTimeout(timer);
     }
   }
 
@@ -229,6 +234,8 @@ export class PrincipalDataSource implements GraphQLDataSource<GatewayContext> {
     return serviceUnavailable(`${message}; retry`, { serviceName: this.serviceName, reason });
   }
 }
+
+const timeoutError = () => Object.assign(new Error('The subgraph did not answer in time'), { name: 'TimeoutError' });
 
 function tryParse(text: string): unknown {
   try {
