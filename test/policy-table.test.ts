@@ -17,6 +17,7 @@ const EXPECTED: Record<string, [Policy<string>, string]> = {
   'sessions:switch': [accounts, '+ + + + | F F | + | U'],
   'audit:read': [accounts, '+ + F F | + F | F | U'],
   'billing:read': [billing, '+ + + + | + F | F | U'],
+  'plans:write': [billing, 'F F F F | F F | + | U'],
   'prompts:read': [aiPlatform, '+ + + + | + F | F | U'],
   'prompts:write': [aiPlatform, '+ + + F | + F | F | U'],
   'metrics:read': [monitoring, '+ + + + | + F | F | U'],

@@ -17,6 +17,7 @@ import { createOperationPipeline } from './pipeline/pipeline';
 import { OperationRateLimits, rateLimitHeadersPlugin } from './pipeline/rate-limit';
 import { rejectSubscriptionsOverHttp } from './plugins';
 import { PrincipalDataSource, PrincipalSigner } from './principal-data-source';
+import { createResponseCache } from './response-cache';
 import { trackSupergraph } from './subscriptions/planner';
 import { SocketLimiter } from './subscriptions/socket-limits';
 import type { SubscriptionStats } from './subscriptions/upstream';
@@ -88,6 +89,8 @@ export async function createGateway(config: Config): Promise<ServiceServer> {
     await closeRedis(redis);
     throw err;
   });
+  // Public query responses, cleared when public data changes (README, "Response cache").
+  const responseCache = await createResponseCache({ config, redis, logger, metrics });
 
   return createServiceServer<GatewayContext>({
     name: 'gateway',
@@ -96,6 +99,8 @@ export async function createGateway(config: Config): Promise<ServiceServer> {
     metrics,
     graph: { gateway },
     landingPage: true,
+    // The request id travels in the context: no AsyncLocalStorage hook on every promise (server.ts).
+    asyncRequestScope: false,
     context: async (req, requestId) => {
       const authenticated = await authenticate(req.headers.authorization);
       const principal = authenticated?.principal ?? null;
@@ -110,6 +115,7 @@ export async function createGateway(config: Config): Promise<ServiceServer> {
       rejectSubscriptionsOverHttp,
       idempotencyPlugin({ store: idempotency, logger }),
       rateLimitHeadersPlugin(rateLimits.windowSeconds),
+      ...responseCache.plugins,
     ],
     websocket: createSubscriptionServer({
       supergraph: supergraph.current,
@@ -143,6 +149,8 @@ export async function createGateway(config: Config): Promise<ServiceServer> {
     },
     onStop: async () => {
       await supergraph.dispose();
+      await Promise.all([...services.values()].map(({ dataSource }) => dataSource.close()));
+      await responseCache.close();
       await memberships.close();
       await closeRedis(redis);
     },

@@ -46,6 +46,8 @@ beforeAll(async () => {
     DATABASE_STATEMENT_TIMEOUT_MS: String(STATEMENT_TIMEOUT_MS),
     DATABASE_ACQUIRE_TIMEOUT_MS: String(ACQUIRE_TIMEOUT_MS),
     HTTP_REQUEST_TIMEOUT_MS: String(HTTP_REQUEST_TIMEOUT_MS),
+    // The hung and down billing below is asked for `plans`, which the response cache would answer.
+    RESPONSE_CACHE: 'false',
   });
   stack = await startStack({
     subgraphs: {

@@ -108,6 +108,13 @@ const schema = z
     /** graphql-ws sockets the gateway holds at once, acknowledged or not; the surplus is closed with 1013. */
     WS_MAX_CONNECTIONS: z.coerce.number().int().min(1).default(10_000),
     WS_MAX_CONNECTIONS_PER_IP: z.coerce.number().int().min(1).default(100),
+    /** The gateway's cache of public query responses (README, "Response cache"); `false`: every query reaches the subgraphs. */
+    RESPONSE_CACHE: z
+      .enum(['true', 'false'])
+      .default('true')
+      .transform((v) => v === 'true'),
+    /** Memory the gateway's response cache may hold (JSON size); the least recently used responses go first. */
+    RESPONSE_CACHE_MAX_MB: z.coerce.number().int().min(1).default(16),
     // Rate limits (README, "Rate limits"), counted in Redis so that every replica shares them.
     /** Operations a signed-in user may send the gateway per window, over HTTP and WebSocket together. */
     RATE_LIMIT_PER_USER: z.coerce.number().int().min(1).default(600),

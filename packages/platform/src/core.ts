@@ -11,6 +11,7 @@ export * from './logger';
 export * from './errors';
 export * from './request-scope';
 export * from './redis';
+export * from './public-data';
 export * from './principal';
 export * from './access-token';
 export * from './memberships';

@@ -4,6 +4,7 @@ import { printSchemaWithDirectives } from '@graphql-tools/utils';
 import { parse, type GraphQLSchema } from 'graphql';
 import { buildSchema, createResolversMap, type ClassType, type NonEmptyArray } from 'type-graphql';
 import { authCheckerFor } from './authorization';
+import { CACHE_CONTROL_SDL } from './cache-control';
 import type { Policy } from './policy';
 import type { Scope } from './scope';
 import { DateTimeScalar, validateInput } from './validation';
@@ -73,5 +74,8 @@ export async function buildFederatedSchema(options: FederatedSchemaOptions): Pro
   for (const [typeName, resolveReference] of Object.entries(options.referenceResolvers ?? {})) {
     resolvers[typeName] = { ...resolvers[typeName], __resolveReference: resolveReference };
   }
-  return buildSubgraphSchema({ typeDefs: parse(`${FEDERATION_LINK}\n${printSchemaWithDirectives(schema)}`), resolvers });
+  return buildSubgraphSchema({
+    typeDefs: parse(`${FEDERATION_LINK}\n${CACHE_CONTROL_SDL}\n${printSchemaWithDirectives(schema)}`),
+    resolvers,
+  });
 }

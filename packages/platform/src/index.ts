@@ -13,6 +13,7 @@ export * from './events/migration';
 export * from './events/outbox.entity';
 export * from './authorization';
 export * from './federation';
+export * from './cache-control';
 export * from './subgraph';
 export * from './loaders';
 export * from './pagination';

@@ -1,5 +1,5 @@
 import { buildSchema as buildSdl, findBreakingChanges } from 'graphql';
-import { gql, startStack, type Stack } from '@lattice/testing';
+import { gql, newOrgId, platformAdminPrincipal, principalHeaders, startStack, userPrincipal, type Stack } from '@lattice/testing';
 import { buildSchema, createServer } from '../src/server';
 import { FREE_PLAN_ID } from '../src/services/plan.service';
 
@@ -47,6 +47,38 @@ test('plans are public, cheapest first, with their seeded prices and limits (nul
   });
   expect(plans[2]).toMatchObject({ name: 'Enterprise', priceCents: 49900, currency: 'USD', interval: 'MONTH' });
   expect(plans[2].limits).toEqual(['prompt_runs', 'tokens', 'seats', 'api_calls'].map((feature) => ({ feature, limit: null })));
+});
+
+/** The Cache-Control header billing's Apollo Server answers a query with (from its @cacheControl hints). */
+async function cacheControlOf(query: string, headers: Record<string, string> = {}, variables: Record<string, unknown> = {}) {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = (await res.json()) as { errors?: unknown };
+  return { header: res.headers.get('cache-control'), errors: body.errors };
+}
+
+test('plans, with every field below them, are public for a minute; nothing else billing answers is cacheable', async () => {
+  // What the gateway's response cache keys on: only these answers may be shared between callers.
+  expect(await cacheControlOf(PLANS)).toEqual({ header: 'max-age=60, public', errors: undefined });
+  const owner = await principalHeaders(stack.config.INTERNAL_TOKEN_SECRET, userPrincipal(newOrgId(), 'OWNER'));
+  expect(await cacheControlOf(PLANS, owner)).toEqual({ header: 'max-age=60, public', errors: undefined });
+  // An organization's subscription (an entity lookup from the gateway), even its plan: never.
+  const entities = `query($r: [_Any!]!) { _entities(representations: $r) { ... on Organization { subscription { status plan { name limits { limit } } } } } }`;
+  const org = userPrincipal(newOrgId(), 'OWNER');
+  const asMember = await principalHeaders(stack.config.INTERNAL_TOKEN_SECRET, org);
+  expect(await cacheControlOf(entities, asMember, { r: [{ __typename: 'Organization', id: org.org }] })).toEqual({
+    header: 'no-store',
+    errors: undefined,
+  });
+  // Nor a mutation's answer, though it is a plan.
+  const admin = await principalHeaders(stack.config.INTERNAL_TOKEN_SECRET, platformAdminPrincipal());
+  const rename = `mutation { updatePlan(id: "${FREE_PLAN_ID}", input: { name: "Free" }) { name limits { limit } } }`;
+  expect(await cacheControlOf(rename, admin)).toEqual({ header: 'no-store', errors: undefined });
+  // The federation fields a gateway asks for are not hinted either.
+  expect((await cacheControlOf(`{ _service { sdl } }`)).header).toBe('no-store');
 });
 
 // The billing part of the walking skeleton's public contract; type-graphql's defaults

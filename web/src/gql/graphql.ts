@@ -89,6 +89,13 @@ export type SignUpInput = {
   password: Scalars['String']['input'];
 };
 
+export type UpdatePlanInput = {
+  /** Display name, 1 to 100 characters; surrounding spaces are dropped. */
+  name?: InputMaybe<Scalars['String']['input']>;
+  /** The Stripe price this plan bills with (price_…); null removes it. */
+  stripePriceId?: InputMaybe<Scalars['String']['input']>;
+};
+
 export type SignUpMutationVariables = Exact<{
   input: SignUpInput;
 }>;

@@ -1,3 +1,4 @@
+import { InheritCacheHint } from '@lattice/platform';
 import { Field, ID, Int, ObjectType } from 'type-graphql';
 import type { PlanInterval } from '../entities/plan.entity';
 import { BillingInterval } from './billing-interval.enum';
@@ -31,6 +32,8 @@ export class Plan {
   @Field(() => BillingInterval)
   interval!: PlanInterval;
 
+  // As cacheable as the field that returned the plan (`plans`: public); object fields are max-age 0 otherwise.
+  @InheritCacheHint()
   @Field(() => [PlanLimit])
   limits!: PlanLimit[];
 }
