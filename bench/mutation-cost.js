@@ -1,7 +1,7 @@
 'use strict';
 // One operation's throughput on the current checkout against a baseline commit: by default
 // recordMetric, the cost of the mutation boundary (transaction + outbox + audit) on the hottest
-// mutation; OPERATION=Q1|Q2 measures what a change cost a query (e.g. the hardening pipeline). Two complete stacks,
+// mutation; OPERATION=Q1|Q2|Q3 measures what a change cost a query (e.g. the hardening pipeline). Two complete stacks,
 // one built from BASELINE_REF in a temporary worktree (or BASELINE_DIR), one from this checkout,
 // measured in interleaved rounds. See docs/bench/mutation-cost.md.
 const fs = require('node:fs');
@@ -12,7 +12,7 @@ const { runRounds, checkAll, backgroundLoad } = require('./lib/rounds');
 const { idleCpu } = require('./lib/load');
 const { prepareBaseline, describe } = require('./lib/baseline');
 const { seedTenant } = require('./lib/tenant');
-const { QUERIES } = require('./queries');
+const { QUERIES, SERIES } = require('./queries');
 
 const OPTIONS = {
   baselineRef: {
@@ -21,7 +21,7 @@ const OPTIONS = {
     help: 'the commit (any git ref) to compare with: checked out into a temporary worktree, npm ci, npm run build, removed afterwards',
   },
   baselineDir: { env: 'BASELINE_DIR', default: '', help: 'instead of BASELINE_REF: an already built checkout to compare with (kept)' },
-  operation: { env: 'OPERATION', default: 'Q3', help: `which operation (${Object.keys(QUERIES).join(', ')}); Q3 is recordMetric` },
+  operation: { env: 'OPERATION', default: 'M1', help: `which operation (${Object.keys(QUERIES).join(', ')}); M1 is recordMetric` },
   duration: { env: 'DURATION', default: 10, help: 'measured seconds per run (one side, one connection count)' },
   warmup: { env: 'WARMUP', default: 2, help: 'seconds of the same load, not measured, right before each run' },
   order: {
@@ -60,6 +60,9 @@ function finishOptions(opts) {
 /** mutation-cost for the default options (whatever the baseline), else with the options that differ. */
 const resultName = (opts, generic) => generic('mutation-cost', opts, OPTIONS, ['baselineRef', 'baselineDir']);
 
+/** Q3 reads a metric series: its points are seeded with the tenant. */
+const seriesFor = (opts) => (opts.operation === 'Q3' ? SERIES : null);
+
 async function run(opts, log) {
   const background = await backgroundLoad();
   log(`machine busy ${background}% of all cores before starting (others' load)`);
@@ -80,8 +83,8 @@ async function run(opts, log) {
     old = await startStack({ label: 'bench-baseline', root: baseline.dir });
     log(`both up (gateways: current pid ${current.pids.gateway}, baseline pid ${old.pids.gateway}); seeding a tenant in each`);
     const tenants = {
-      current: await seedTenant(current.url, { name: 'current', prompts: opts.operation === 'Q2' ? 20 : 0 }),
-      baseline: await seedTenant(old.url, { name: 'baseline', prompts: opts.operation === 'Q2' ? 20 : 0 }),
+      current: await seedTenant(current.url, { name: 'current', prompts: opts.operation === 'Q2' ? 20 : 0, series: seriesFor(opts) }),
+      baseline: await seedTenant(old.url, { name: 'baseline', prompts: opts.operation === 'Q2' ? 20 : 0, series: seriesFor(opts) }),
     };
 
     const pids = {};
@@ -102,7 +105,7 @@ async function run(opts, log) {
     });
     const targets = [target('current', current, 'baseline'), target('baseline', old, 'current')];
     const operation = QUERIES[opts.operation];
-    const ops = { [opts.operation === 'Q3' ? 'recordMetric' : opts.operation]: operation };
+    const ops = { [opts.operation === 'M1' ? 'recordMetric' : opts.operation]: operation };
     await checkAll(targets, ops);
     const idle = opts.idle > 0 ? await idleCpu({ pids, databases, seconds: opts.idle }) : null;
     if (idle)

@@ -86,7 +86,7 @@ const BENCHMARKS = {
     options: () => require('./queries').OPTIONS,
     describe: (body) => ({
       loadGenerator:
-        'autocannon runs in the benchmark process on the same machine as the gateways, the subgraphs, PostgreSQL and Redis: they compete for the same cores.',
+        'Closed loop: autocannon in the benchmark process; open loop: bench/lib/open-loop-worker.js, a process of its own. Both on the same machine as the gateways, the subgraphs, PostgreSQL and Redis: they compete for the same cores.',
       ...body,
     }),
     summary: (result) => require('./lib/report').printQueriesSummary(result),

@@ -16,10 +16,11 @@ const TOTAL_ROLES = ROLES.filter((r) => r !== 'redis');
 function byRole(run, target) {
   const c = run.cpuMsPerRequest;
   const out = {};
-  for (const role of ROLES) out[role] = c[target.roles[role] ?? role] ?? null;
+  for (const role of ROLES) out[role] = target.roles[role] === null ? null : (c[target.roles[role] ?? role] ?? null);
   // Redis is left out of the total: the server is shared with other people's work on the machine.
+  // A target without a gateway (a subgraph called directly: roles.gateway null) totals the rest.
   out.productTotal = round(
-    TOTAL_ROLES.reduce((a, role) => a + (out[role] ?? NaN), 0),
+    TOTAL_ROLES.filter((role) => target.roles[role] !== null).reduce((a, role) => a + (out[role] ?? NaN), 0),
     3,
   );
   out.loadGenerator = c.loadGenerator;
@@ -44,6 +45,7 @@ function aggregate(rs) {
       1,
     ),
     p50: spread(rs.map((r) => r.latencyMs.p50)),
+    p95: spread(rs.map((r) => r.latencyMs.p95)),
     p97_5: spread(rs.map((r) => r.latencyMs.p97_5)),
     p99: spread(rs.map((r) => r.latencyMs.p99)),
     cpuMsPerRequest,
@@ -82,6 +84,7 @@ function compareCell(runs, a, b) {
   const ratios = {
     requestsPerSecond: ratio((r) => r.requestsPerSecond),
     p50: ratio((r) => r.latencyMs.p50),
+    p95: ratio((r) => r.latencyMs.p95),
     p97_5: ratio((r) => r.latencyMs.p97_5),
     p99: ratio((r) => r.latencyMs.p99),
     productCpuMsPerRequest: ratio((r) => r.cpuMsPerRequestByRole.productTotal),
@@ -93,7 +96,7 @@ function compareCell(runs, a, b) {
 /** Adds the role figures of `target` to a run's entry. */
 function annotate(entry, target) {
   entry.cpuMsPerRequestByRole = byRole(entry, target);
-  entry.gatewayCpuPercentOfOneCore = entry.cpuPercentOfOneCore[target.roles.gateway ?? 'gateway'];
+  entry.gatewayCpuPercentOfOneCore = target.roles.gateway === null ? null : entry.cpuPercentOfOneCore[target.roles.gateway ?? 'gateway'];
   entry.idleSideCpuPercentOfOneCore = idleCpuPercent(entry, target);
   return entry;
 }

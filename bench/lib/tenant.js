@@ -12,8 +12,12 @@ async function gqlOk(url, query, variables, headers, what) {
   return res.body.data;
 }
 
-/** signUp → createOrganization → switchOrganization, then `prompts` prompts and `metrics` metric points. */
-async function seedTenant(gatewayUrl, { name = 'bench', prompts = 20, metrics = 3 } = {}) {
+/**
+ * signUp → createOrganization → switchOrganization, then `prompts` prompts and `metrics` metric
+ * points, and with `series` ({ name, from, bucketSeconds, buckets, perBucket }) `perBucket` points
+ * in each bucket of that window, for a metricSeries read that returns data in every bucket.
+ */
+async function seedTenant(gatewayUrl, { name = 'bench', prompts = 20, metrics = 3, series = null } = {}) {
   const t = await testing().onboard(gatewayUrl, `${name} org`);
   for (let i = 0; i < prompts; i++) {
     await gqlOk(
@@ -33,7 +37,27 @@ async function seedTenant(gatewayUrl, { name = 'bench', prompts = 20, metrics = 
       'recordMetric',
     );
   }
-  return { ...t, prompts, claims: decodeJwt(t.accessToken) };
+  if (series) {
+    const points = [];
+    const step = (series.bucketSeconds * 1000) / series.perBucket;
+    for (let b = 0; b < series.buckets; b++)
+      for (let k = 0; k < series.perBucket; k++)
+        points.push({
+          name: series.name,
+          value: b + k,
+          at: new Date(Date.parse(series.from) + b * series.bucketSeconds * 1000 + k * step).toISOString(),
+        });
+    // A few at a time: the seeding is not measured, and one by one takes seconds.
+    for (let i = 0; i < points.length; i += 8)
+      await Promise.all(
+        points
+          .slice(i, i + 8)
+          .map((p) =>
+            gqlOk(gatewayUrl, 'mutation($i: RecordMetricInput!) { recordMetric(input: $i) { name } }', { i: p }, t.headers, 'recordMetric'),
+          ),
+      );
+  }
+  return { ...t, prompts, series, claims: decodeJwt(t.accessToken) };
 }
 
 /**
