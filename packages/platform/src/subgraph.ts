@@ -11,7 +11,7 @@ import { ensureDatabase, migrate, openDatabase, type MigrationObject } from './d
 import { badRequest, formatErrorsFor, unauthenticated, withCode } from './errors';
 import { createLogger, type Logger } from './logger';
 import { createMetrics, type Metrics } from './metrics';
-import { PRINCIPAL_HEADER, servicePrincipal, verifyPrincipal, type Principal } from './principal';
+import { PRINCIPAL_HEADER, PrincipalVerifier, servicePrincipal, type Principal } from './principal';
 import { DEADLINE_HEADER, deadlineFrom } from './request-scope';
 import { closeRedis, createRedis, PubSub, type Redis } from './redis';
 import { systemClock, type Clock } from './clock';
@@ -101,9 +101,9 @@ export interface SubgraphDefinition<TLoaders, TDeps> {
 
 export type SubgraphServer = ServiceServer & { runtime: SubgraphRuntime };
 
-async function principalFrom(token: unknown, secret: string): Promise<Principal | null> {
+async function principalFrom(token: unknown, principals: PrincipalVerifier): Promise<Principal | null> {
   if (token === undefined || token === null || token === '') return null;
-  const principal = typeof token === 'string' ? await verifyPrincipal(token, secret) : null;
+  const principal = typeof token === 'string' ? await principals.verify(token) : null;
   // A principal token that fails verification is an attack or a misconfiguration, never anonymous.
   if (!principal) throw unauthenticated('Invalid internal principal token', 401);
   return principal;
@@ -218,6 +218,7 @@ async function assembleSubgraphServer<TLoaders, TDeps>(
   const shapeLimits = shapeLimitsRule(subgraphShapeLimits(config));
   const metrics = createMetrics(definition.name);
   outboxGauges(metrics, background.relay);
+  const principals = new PrincipalVerifier(config.INTERNAL_TOKEN_SECRET);
 
   const contextFor = (principal: Principal | null, request: RequestInfo): SubgraphContext<TLoaders, TDeps> => {
     const requestScope = scope(principal, request);
@@ -232,7 +233,7 @@ async function assembleSubgraphServer<TLoaders, TDeps>(
     graph: { schema },
     guards: { validationRules: [shapeLimits] },
     context: async (req, requestId) =>
-      contextFor(await principalFrom(header(req.headers, PRINCIPAL_HEADER), config.INTERNAL_TOKEN_SECRET), {
+      contextFor(await principalFrom(header(req.headers, PRINCIPAL_HEADER), principals), {
         id: requestId,
         ip: clientIp(req),
         deadline: deadlineFrom(req.headers[DEADLINE_HEADER]),
@@ -245,7 +246,7 @@ async function assembleSubgraphServer<TLoaders, TDeps>(
             validate(schema, document, [...specifiedRules, shapeLimits], { hideSuggestions: !schemaVisible(config) }),
           onConnect: async (ctx) => {
             try {
-              ctx.extra.principal = await principalFrom(ctx.connectionParams?.principal, config.INTERNAL_TOKEN_SECRET);
+              ctx.extra.principal = await principalFrom(ctx.connectionParams?.principal, principals);
               return true;
             } catch {
               return false;
