@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { OrgRole, Principal } from '@lattice/platform';
-import { apiKeyPrincipal, startStack, userPrincipal, userWithoutActiveOrg, type Stack } from '@lattice/testing';
+import { apiKeyPrincipal, countStatements, startStack, userPrincipal, userWithoutActiveOrg, type Stack } from '@lattice/testing';
 import { MembershipEntity } from '../src/entities/membership.entity';
 import { OrganizationEntity } from '../src/entities/organization.entity';
 import { UserEntity } from '../src/entities/user.entity';
@@ -67,6 +67,22 @@ test("sharedMemberships: another user's memberships only in organizations the ca
   expect(orgsOf(memberships[2])).toEqual([id.shared]);
   // carol sees both of her own
   expect(orgsOf(await loadersAs(as(id.carol)).sharedMemberships.load(id.carol)).sort()).toEqual([id.shared, id.carols].sort());
+});
+
+test('sharedMemberships primes visibleOrganization with the shared organizations only, with their columns', async () => {
+  const loaders = loadersAs(as(id.alice));
+  const statements = countStatements(stack.subgraphs.accounts!.server.runtime.orm);
+  try {
+    await loaders.sharedMemberships.load(id.carol);
+    const primed = await loaders.visibleOrganization.load(id.shared);
+    expect(statements.count).toBe(1); // the organization came with the memberships
+    expect(primed).toMatchObject({ id: id.shared, name: 'shared', slug: expect.stringMatching(/^shared-/) });
+    expect(primed?.createdAt).toBeInstanceOf(Date);
+    // carol's other organization was not among them, and stays invisible to alice
+    expect(await loaders.visibleOrganization.load(id.carols)).toBeNull();
+  } finally {
+    statements.stop();
+  }
 });
 
 test('anonymous, an API key, and a user of no organization see nobody else through the loaders', async () => {

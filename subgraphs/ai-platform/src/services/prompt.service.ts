@@ -1,4 +1,14 @@
-import { conflict, connectionFrom, keyset, mutate, pageSize, type Connection, type Scope } from '@lattice/platform';
+import {
+  conflict,
+  connectionFrom,
+  keyset,
+  mutate,
+  pageSize,
+  selectRows,
+  type Connection,
+  type PlainRow,
+  type Scope,
+} from '@lattice/platform';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { PromptEntity, PromptVersionEntity } from '../entities';
 import { PROMPT_NAME_UNIQUE } from '../entities/prompt.entity';
@@ -34,17 +44,25 @@ export async function createPrompt(scope: Scope, input: CreatePromptInput) {
 /** Newest first: (created_at, id) descending, the order of the (org_id, created_at desc, id desc) index. */
 const PROMPT_CURSOR = keyset(['date', 'uuid']);
 
-/** One page of the active organization's prompts, newest first. */
-export async function listPrompts(scope: Scope, args: { first?: number | null; after?: string | null }): Promise<Connection<PromptEntity>> {
+/**
+ * One page of the active organization's prompts, newest first. Plain rows, not entities: the
+ * page only feeds GraphQL types, and hydrating 21 entities cost more than the query.
+ */
+export async function listPrompts(
+  scope: Scope,
+  args: { first?: number | null; after?: string | null },
+): Promise<Connection<PlainRow<PromptEntity>>> {
   const { org } = policy.authorizeOrg(scope.principal, 'prompts:read');
   const size = pageSize(args.first);
   const after = PROMPT_CURSOR.decode(args.after);
-  const qb = scope.em
-    .createQueryBuilder(PromptEntity, 'p')
-    .select('*')
-    .where({ orgId: org, archivedAt: null })
-    .orderBy({ createdAt: 'desc', id: 'desc' })
-    .limit(size + 1); // one extra row tells whether more follow
-  if (after) qb.andWhere('(p.created_at, p.id) < (?, ?)', after);
-  return connectionFrom(await qb.getResultList(), size, (p) => PROMPT_CURSOR.encode([p.createdAt, p.id]));
+  const rows = await selectRows(
+    scope.em,
+    PromptEntity,
+    `select * from "ai"."prompts"
+      where "org_id" = ? and "archived_at" is null${after ? ' and ("created_at", "id") < (?, ?)' : ''}
+      order by "created_at" desc, "id" desc
+      limit ?`,
+    [org, ...(after ?? []), size + 1], // one extra row tells whether more follow
+  );
+  return connectionFrom(rows, size, (p) => PROMPT_CURSOR.encode([p.createdAt, p.id]));
 }
