@@ -5,13 +5,20 @@
 // SIGTERM or Ctrl-C stops them all.
 const { join } = require('node:path');
 const { supervise } = require('./supervise');
-const { checkDependencies, loadConfig, loadKeyPair, SUBGRAPHS, SUBGRAPH_TABLE } = require('../packages/platform/dist/core');
+const {
+  checkDependencies,
+  loadConfig,
+  loadKeyPair,
+  GATEWAY_NODE_FLAGS,
+  SUBGRAPHS,
+  SUBGRAPH_TABLE,
+} = require('../packages/platform/dist/core');
 
 const root = join(__dirname, '..');
 const COLORS = ['blue', 'green', 'magenta', 'yellow', 'red', 'gray'];
 const SERVICES = [
-  ...SUBGRAPHS.map((name, i) => [name, `${SUBGRAPH_TABLE[name].dir}/dist/src/main.js`, COLORS[i % COLORS.length]]),
-  ['gateway', 'gateway/dist/main.js', 'cyan'],
+  ...SUBGRAPHS.map((name, i) => [name, `${SUBGRAPH_TABLE[name].dir}/dist/src/main.js`, COLORS[i % COLORS.length], []]),
+  ['gateway', 'gateway/dist/main.js', 'cyan', GATEWAY_NODE_FLAGS],
 ];
 
 async function main() {
@@ -24,7 +31,7 @@ async function main() {
     process.exit(1);
   }
   await loadKeyPair(config); // made once here, so accounts and the gateway read the same pair
-  const services = SERVICES.map(([name, file, color]) => ({ name, command: process.execPath, args: [file], color }));
+  const services = SERVICES.map(([name, file, color, flags]) => ({ name, command: process.execPath, args: [...flags, file], color }));
   if (process.env.START_WEB !== 'false') services.push({ name: 'web', command: 'npm', args: ['run', 'dev', '-w', 'web'], color: 'white' });
   supervise(services, { cwd: root });
   console.log(

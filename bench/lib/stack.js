@@ -230,7 +230,8 @@ async function startStack({ gatewayNodeArgs = [], inspect = [], label = 'bench',
     databaseCreated = true;
     for (const [name, file] of Object.entries(SUBGRAPH_MAIN)) spawnService(name, file, env, inspectArgs(name));
     await Promise.all(Object.keys(SUBGRAPH_MAIN).map((name) => waitReady(name, stack.urls[name])));
-    spawnService('gateway', GATEWAY_MAIN, env, [...inspectArgs('gateway'), ...gatewayNodeArgs]);
+    // The product's flags (npm start, compose), then the benchmark's own.
+    spawnService('gateway', GATEWAY_MAIN, env, [...platform().GATEWAY_NODE_FLAGS, ...inspectArgs('gateway'), ...gatewayNodeArgs]);
     stack.urls.gateway = stack.url = `http://127.0.0.1:${ports.gateway}/graphql`;
     await waitReady('gateway', stack.url);
   } catch (err) {

@@ -7,6 +7,7 @@ export * from './clock';
 export * from './deadline';
 export * from './config';
 export * from './subgraph-table';
+export * from './node-flags';
 export * from './logger';
 export * from './errors';
 export * from './request-scope';
