@@ -123,7 +123,7 @@ const OPTIONS = {
   stockFetcher: {
     env: 'STOCK_FETCHER',
     default: 'default',
-    help: "the stock reference's subgraph fetcher: default (Apollo's make-fetch-happen) or node (Node's fetch, as Lattice)",
+    help: "the stock reference's subgraph fetcher: default (Apollo's make-fetch-happen) or node (Node's fetch)",
   },
   name: { env: 'RESULT_NAME', default: '', help: 'result file name (default: queries, with the non-default options appended)' },
   report: {

@@ -152,7 +152,7 @@ function queriesReport(result) {
   out.push('');
   out.push(provenance(result, 'Measured on'));
   out.push(
-    `- Reference: \`bench/lib/stock-gateway.js\`, \`@apollo/server\` \`startStandaloneServer\` + \`ApolloGateway\` on \`supergraph.graphql\`, subgraph URLs pointed at the same subgraph processes, a \`RemoteGraphQLDataSource\` whose \`willSendRequest\` sets \`x-lattice-principal\` to one principal token signed before the run (${result.stock.fetcher === 'node' ? "with Node's `fetch` as its fetcher, like Lattice" : "Apollo's default fetcher, make-fetch-happen; Lattice's data sources use Node's `fetch`"}). It authenticates nobody: at the stock gateway the authenticated operations run as that fixed principal (the tenant's user, OWNER of its organization), at Lattice with the user's Bearer access token.`,
+    `- Reference: \`bench/lib/stock-gateway.js\`, \`@apollo/server\` \`startStandaloneServer\` + \`ApolloGateway\` on \`supergraph.graphql\`, subgraph URLs pointed at the same subgraph processes, a \`RemoteGraphQLDataSource\` whose \`willSendRequest\` sets \`x-lattice-principal\` to one principal token signed before the run (${result.stock.fetcher === 'node' ? "with Node's `fetch` as its fetcher" : "Apollo's default fetcher, make-fetch-happen"}). It authenticates nobody: at the stock gateway the authenticated operations run as that fixed principal (the tenant's user, OWNER of its organization), at Lattice with the user's Bearer access token. Lattice's data sources are an undici \`Pool\` per subgraph that sends identical queries in flight once per principal, and its gateway answers public queries (Q1) from its response cache (README, "Performance" and "Response cache"): the stock reference has neither, which is most of the difference on Q1 and under concurrency.`,
   );
   if (result.direct)
     out.push(
@@ -319,7 +319,7 @@ function queriesReport(result) {
       "- **Shared machine.** Other people use the same machine (its busy share before the run is above; each run's machine busy % is in the tables). Rounds interleave the sides so slow phases hit all; the min–max ranges show how much remains.",
       '- **Loopback.** No network latency between the gateways and the subgraphs.',
       ...[noiseNote()].filter(Boolean),
-      `- **The reference is not a product.** It authenticates nobody and signs no token per request; the difference to Lattice is the price of what Lattice does per request (authentication against the membership projection, principal tokens, request ids, limits, telemetry)${result.stock.fetcher === 'node' ? '' : ", plus the fetcher difference (make-fetch-happen in the stock data sources, Node's fetch in Lattice's)"}.`,
+      `- **The reference is not a product.** It authenticates nobody and signs no token per request; the difference to Lattice is the price of what Lattice does per request (authentication against the membership projection, principal tokens, request ids, limits, telemetry); what Lattice saves is its subgraph client (${result.stock.fetcher === 'node' ? "Node's fetch" : 'make-fetch-happen'} in the stock data sources, an undici Pool in Lattice's), identical queries in flight sent once, and public responses cached.`,
     ].join('\n'),
   );
   out.push('');
@@ -334,7 +334,7 @@ function queriesReport(result) {
   );
   out.push('MODE=open OPEN_TARGETS=lattice,stock,direct OPEN_QUERIES=Q1 npm run bench -- queries   # the open loop only');
   out.push('QUERIES=Q2 CONNECTIONS=50 MODE=closed npm run bench -- queries   # one closed-loop cell');
-  out.push("STOCK_FETCHER=node npm run bench -- queries             # the stock reference with Node's fetch, as Lattice");
+  out.push("STOCK_FETCHER=node npm run bench -- queries             # the stock reference with Node's fetch instead of make-fetch-happen");
   out.push('node bench/report.js bench/results/queries.json         # this file again from the result');
   out.push('```');
   out.push('');

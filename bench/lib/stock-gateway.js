@@ -9,7 +9,7 @@
 // Environment: STOCK_PORT, STOCK_SUPERGRAPH (file), STOCK_PRINCIPAL_TOKEN, and the subgraph URL
 // variables the Lattice gateway reads (ACCOUNTS_URL, BILLING_URL, AI_PLATFORM_URL,
 // MONITORING_URL), which replace the URLs written in the supergraph. STOCK_FETCHER=node makes the
-// data sources use Node's fetch (what the Lattice gateway uses) instead of Apollo's default,
+// data sources use Node's fetch instead of Apollo's default,
 // make-fetch-happen.
 const fs = require('node:fs');
 const { ApolloServer } = require('@apollo/server');
