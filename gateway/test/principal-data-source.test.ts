@@ -27,8 +27,9 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
 });
-afterEach(() => {
+afterEach(async () => {
   received = [];
+  await Promise.all(made.splice(0).map((s) => s.close()));
 });
 afterAll(async () => {
   server.closeAllConnections();
@@ -37,8 +38,15 @@ afterAll(async () => {
 
 type ProcessOptions = Parameters<PrincipalDataSource['process']>[0];
 const signer = new PrincipalSigner('s'.repeat(32));
+/** Every source a test made, closed after it (their keep-alive sockets would outlive the test). */
+const made: PrincipalDataSource[] = [];
+const source = (target: string, timeoutMs: number) => {
+  const created = new PrincipalDataSource('billing', target, signer, timeoutMs);
+  made.push(created);
+  return created;
+};
 const call = (target = url, timeoutMs = 5000) =>
-  new PrincipalDataSource('billing', target, signer, timeoutMs).process({
+  source(target, timeoutMs).process({
     kind: 'health check', // GraphQLDataSourceRequestKind.HEALTH_CHECK (not exported at runtime)
     request: { query: '{ plans { key } }' },
     context: {},
