@@ -1,9 +1,9 @@
-import { LRUCache } from 'lru-cache';
 import {
   AccessTokenVerifier,
   loadKeyPair,
   principalFromAccessClaims,
   unauthenticated,
+  VerifiedTokens,
   type Config,
   type MembershipSource,
   type Principal,
@@ -20,9 +20,6 @@ export interface Authenticated {
 
 export type Authenticate = (authorization: string | undefined) => Promise<Authenticated | null>;
 
-/** Verified access tokens kept (a client keeps one token for its whole life, minutes). */
-const MAX_VERIFIED_TOKENS = 10_000;
-
 /**
  * Bearer access tokens, verified with accounts' public key. No header is anonymous; a header
  * that does not verify is UNAUTHENTICATED (HTTP 401), never silently anonymous. The token says
@@ -30,8 +27,8 @@ const MAX_VERIFIED_TOKENS = 10_000;
  * they come from the membership projection, so a removed member or a lowered role counts within
  * a second, not when the token expires.
  *
- * A verified token is remembered until it expires (bounded, least recently used first out):
- * verifying the Ed25519 signature and the claims cost about 0.4 ms per request. Only the
+ * A verified token is remembered until it expires (`VerifiedTokens`): verifying the Ed25519
+ * signature and the claims cost about 0.4 ms per request. Only the
  * verification is remembered; the principal is built from the projection on every request, so
  * a revoked membership still counts at once.
  */
@@ -39,23 +36,17 @@ export async function createAuthenticator(config: Config, memberships: Pick<Memb
   const { publicKey } = await loadKeyPair(config);
   if (!publicKey) throw new Error('JWT_PUBLIC_KEY is required: the gateway verifies access tokens');
   const verifier = await AccessTokenVerifier.fromPem(publicKey);
-  const verified = new LRUCache<string, { credential: Principal; expiresAt: number }>({ max: MAX_VERIFIED_TOKENS });
+  const verified = new VerifiedTokens<Principal>();
   return async (authorization) => {
     if (!authorization) return null;
     const [scheme, token] = authorization.split(' ');
     if (scheme?.toLowerCase() !== 'bearer' || !token) throw unauthenticated('Authorization must be "Bearer <token>"', 401);
-    let known = verified.get(token);
-    if (known && known.expiresAt <= Date.now()) {
-      verified.delete(token);
-      known = undefined;
-    }
-    if (!known) {
+    const known = await verified.get(token, async () => {
       const claims = await verifier.verify(token);
-      if (!claims) throw unauthenticated('Invalid or expired access token', 401);
-      known = { credential: principalFromAccessClaims(claims), expiresAt: claims.exp * 1000 };
-      verified.set(token, known);
-    }
-    const { credential, expiresAt } = known;
+      return claims && { value: principalFromAccessClaims(claims), expiresAt: claims.exp * 1000 };
+    });
+    if (!known) throw unauthenticated('Invalid or expired access token', 401);
+    const { value: credential, expiresAt } = known;
     return { principal: await memberships.principalFor(credential), credential, expiresAt };
   };
 }

@@ -13,6 +13,7 @@ export * from './errors';
 export * from './request-scope';
 export * from './redis';
 export * from './public-data';
+export * from './verified-tokens';
 export * from './principal';
 export * from './access-token';
 export * from './memberships';
